@@ -1,0 +1,401 @@
+"""Reading the hand-written files: source records (archive/) and coding files (coding/).
+
+Each record is typed against its table schema here (a date is a real date, a count a
+whole number); values are checked against vocabularies and rules later, on the tables.
+A record with type problems is reported and left out of the tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gsi_events import schema
+from gsi_events.problems import Problem
+from gsi_events.schema import Field
+from gsi_events.yamlio import line_of, read_yaml
+
+ARCHIVE_DIR = "archive"
+CODING_DIR = "coding"
+SECOND_CODING_DIR = "coding/second"
+RETIRED_FILE = "coding/retired.yaml"
+SOURCE_FILE = re.compile(r"^src-[0-9]{4,}$")
+DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+# Keys of a coding file that are structure, not fields of a table.
+FILE_KEYS = ("source", "coder", "notes", "events")
+REPORT_KEYS = ("event", "canonical", "participants", "links", "quotes")
+
+
+@dataclass
+class SourceRecord:
+    row: dict[str, Any]  # the sources fields
+    file: str
+    line: int | None
+    raw: bytes | None = None  # the archived text's bytes, when found
+    text: str | None = None  # ... decoded and NFC-normalised
+
+    @property
+    def source_id(self) -> str:
+        return self.row["source_id"]
+
+
+@dataclass
+class Report:
+    """One source's report of one event, as a coder wrote it."""
+
+    source_id: str
+    event_id: str
+    fields: dict[str, Any]
+    participants: list[dict[str, Any]]
+    links: list[dict[str, Any]]
+    quotes: list[dict[str, Any]]
+    file: str
+    line: int | None
+    canonical: bool = False
+
+    @property
+    def label(self) -> str:
+        return record_label("event", self.event_id, self.line)
+
+
+@dataclass
+class Coding:
+    source_id: str
+    coder: str
+    reports: list[Report]
+    file: str
+
+
+@dataclass
+class Repository:
+    """Everything read from a checkout's files, with the problems found reading them."""
+
+    root: Path
+    sources: list[SourceRecord] = field(default_factory=list)
+    codings: list[Coding] = field(default_factory=list)
+    retired: dict[str, set[str]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def reports(self) -> list[Report]:
+        return [r for c in self.codings for r in c.reports]
+
+    def source(self, source_id: str) -> SourceRecord | None:
+        return next((s for s in self.sources if s.source_id == source_id), None)
+
+
+def record_label(kind: str, ident: Any, line: int | None) -> str:
+    name = f"{kind} {ident}" if ident not in (None, "") else f"unnamed {kind}"
+    return f"{name} (line {line})" if line else name
+
+
+# --- typing one value -----------------------------------------------------------------
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"true/false ({str(value).lower()})"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"text {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def coerce(f: Field, value: Any) -> tuple[Any, str | None]:
+    """The value typed as the schema says, or an error in plain words."""
+    if value is None:
+        return None, None
+    if f.type == "string":
+        if f.separator and isinstance(value, list):
+            if all(isinstance(v, str) for v in value):
+                return f.separator.join(value), None
+            return None, f"{f.key} must be a list of text values"
+        if isinstance(value, str):
+            return str(value), None
+        return None, f"{f.key} must be text, found {_describe(value)}"
+    if f.type == "integer":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return int(value), None
+        hint = ""
+        if isinstance(value, str) and re.fullmatch(r"[0-9][0-9,. _]*", value.strip()):
+            digits = re.sub(r"[^0-9]", "", value)
+            hint = f" (write it as a plain number without separators: {digits})"
+        return None, f"{f.key} must be a whole number, found {_describe(value)}{hint}"
+    if f.type == "boolean":
+        if isinstance(value, bool):
+            return value, None
+        return None, f"{f.key} must be true or false, found {_describe(value)}"
+    if f.type == "date":
+        if isinstance(value, dt.date):
+            return value, None
+        text = str(value).strip()
+        if not DATE.match(text):
+            return None, (f"{f.key} must be a date written YYYY-MM-DD (e.g. 2024-09-09), "
+                          f"found {_describe(value)}")
+        try:
+            return dt.date.fromisoformat(text), None
+        except ValueError:
+            return None, f"{f.key}: {text} is not a real calendar date"
+    raise AssertionError(f"unknown schema type {f.type}")
+
+
+def parse_record(
+    data: Any,
+    fields: Sequence[Field],
+    structural: Iterable[str],
+    rel: str,
+    label: str,
+    rule_prefix: str,
+) -> tuple[dict[str, Any], list[Problem]]:
+    """Type a mapping's fields; report unknown keys, missing required ones, bad types."""
+    problems: list[Problem] = []
+    if not isinstance(data, dict):
+        return {}, [Problem(rel, label, f"{rule_prefix}.not_a_mapping",
+                            f"must be a mapping of keys to values, found {_describe(data)}")]
+    known = {f.key: f for f in fields}
+    allowed = [*known, *structural]
+    out: dict[str, Any] = {}
+    for key in data:
+        if str(key) not in allowed:
+            near = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            problems.append(Problem(rel, label, f"{rule_prefix}.unknown_key",
+                                    f"unknown key {key!r}{hint}"))
+    for f in fields:
+        value, error = coerce(f, data.get(f.key))
+        if error:
+            problems.append(Problem(rel, label, f"{rule_prefix}.{f.name}.type", error))
+        elif value is None and f.required:
+            problems.append(Problem(rel, label, f"{rule_prefix}.{f.name}.required",
+                                    f"{f.key} is required: {f.description}"))
+        out[f.name] = value
+    return out, problems
+
+
+# --- the archive ---------------------------------------------------------------------
+
+
+def read_source(path: Path, root: Path) -> tuple[SourceRecord | None, list[Problem]]:
+    rel = path.relative_to(root).as_posix()
+    source_id = path.stem
+    data, problems = read_yaml(path, rel)
+    if data is None:
+        return None, problems
+    label = record_label("source", source_id, line_of(data))
+    if not SOURCE_FILE.match(source_id):
+        problems.append(Problem(rel, label, "archive.file_name",
+            "source record files are named after their source id (src-0001.yaml)"))
+    table = schema.table("sources")
+    row, found = parse_record(data, table.coded_fields, (), rel, label, "sources")
+    problems += found
+    row["source_id"] = source_id
+    record = SourceRecord(row=row, file=rel, line=line_of(data))
+    text_path = path.with_suffix(".txt")
+    if not text_path.is_file():
+        problems.append(Problem(rel, label, "archive.text_missing",
+            f"the archived text {text_path.relative_to(root).as_posix()} is missing"))
+    else:
+        record.raw = text_path.read_bytes()
+        try:
+            record.text = unicodedata.normalize("NFC", record.raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            problems.append(Problem(rel, label, "archive.text_utf8",
+                "the archived text is not valid UTF-8"))
+    return (record if not found else None), problems
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- coding files --------------------------------------------------------------------
+
+
+def _items(data: Any, key: str, rel: str, label: str, prefix: str,
+           required: bool) -> tuple[list[tuple[Any, int | None]], list[Problem]]:
+    value = data.get(key) if isinstance(data, dict) else None
+    if value is None:
+        if required:
+            return [], [Problem(rel, label, f"{prefix}.{key}.required",
+                                f"{key} is required and must list at least one entry")]
+        return [], []
+    if not isinstance(value, list):
+        return [], [Problem(rel, label, f"{prefix}.{key}.type",
+                            f"{key} must be a list (entries starting with '- ')")]
+    if required and not value:
+        return [], [Problem(rel, label, f"{prefix}.{key}.required",
+                            f"{key} must list at least one entry")]
+    return [(item, line_of(value, i)) for i, item in enumerate(value)], []
+
+
+def parse_report(data: Any, source_id: str, rel: str, line: int | None
+                 ) -> tuple[Report | None, list[Problem]]:
+    event_id = data.get("event") if isinstance(data, dict) else None
+    label = record_label("event", event_id, line)
+    events = schema.table("events")
+    fields, problems = parse_record(data, events.coded_fields, REPORT_KEYS, rel, label, "events")
+    if not isinstance(data, dict):
+        return None, problems
+    if not isinstance(event_id, str) or not re.fullmatch(r"ev-[0-9]{4,}", event_id):
+        problems.append(Problem(rel, label, "events.event_id.pattern",
+            f"event must be an event id like ev-0001, found {_describe(event_id)}"))
+    canonical = data.get("canonical", False)
+    if not isinstance(canonical, bool):
+        problems.append(Problem(rel, label, "events.canonical.type",
+                                "canonical must be true or false"))
+    parts: dict[str, list[dict[str, Any]]] = {}
+    for key, table_name, required in (("participants", "participants", True),
+                                      ("links", "event_links", False),
+                                      ("quotes", "evidence", True)):
+        items, found = _items(data, key, rel, label, "events", required)
+        problems += found
+        t = schema.table(table_name)
+        parts[key] = []
+        for n, (item, item_line) in enumerate(items, 1):
+            item_label = f"{label}, {key[:-1]} {n}" + (f" (line {item_line})" if item_line else "")
+            row, found = parse_record(item, t.coded_fields, (), rel, item_label, table_name)
+            problems += found
+            row["_line"] = item_line
+            parts[key].append(row)
+    if problems:
+        return None, problems
+    return Report(source_id=source_id, event_id=event_id, fields=fields,
+                  participants=parts["participants"], links=parts["links"],
+                  quotes=parts["quotes"], file=rel, line=line,
+                  canonical=canonical), []
+
+
+def read_coding(path: Path, root: Path) -> tuple[Coding | None, list[Problem]]:
+    rel = path.relative_to(root).as_posix()
+    data, problems = read_yaml(path, rel)
+    if data is None:
+        return None, problems
+    if not isinstance(data, dict):
+        return None, [Problem(rel, "", "coding.not_a_mapping",
+            "a coding file is a mapping with the keys source, coder and events")]
+    for key in data:
+        if key not in FILE_KEYS:
+            problems.append(Problem(rel, f"line {line_of(data, key)}", "coding.unknown_key",
+                f"unknown key {key!r}; a coding file has {', '.join(FILE_KEYS)}"))
+    source_id = data.get("source")
+    if not isinstance(source_id, str) or not SOURCE_FILE.match(source_id):
+        problems.append(Problem(rel, "line 1", "coding.source",
+            "source must name the coded source's id (src-0001)"))
+        return None, problems
+    if path.stem.split(".")[0] != source_id:
+        problems.append(Problem(rel, "line 1", "coding.file_name",
+            f"the file codes {source_id} and must be named {source_id}.yaml"))
+    coder = data.get("coder")
+    if not isinstance(coder, str) or not coder.strip():
+        problems.append(Problem(rel, "line 1", "coding.coder",
+                                "coder must name who coded the file"))
+    items, found = _items(data, "events", rel, "", "coding", False)
+    problems += found
+    reports: list[Report] = []
+    seen: dict[str, int | None] = {}
+    for item, line in items:
+        report, found = parse_report(item, source_id, rel, line)
+        problems += found
+        if report is None:
+            continue
+        if report.event_id in seen:
+            problems.append(Problem(rel, report.label, "coding.event_twice",
+                f"{report.event_id} is coded twice in this file (also at line "
+                f"{seen[report.event_id]}); one source reports an event once"))
+            continue
+        seen[report.event_id] = report.line
+        reports.append(report)
+    return Coding(source_id=source_id, coder=str(coder or ""), reports=reports, file=rel), problems
+
+
+def read_retired(root: Path) -> tuple[dict[str, set[str]], list[Problem]]:
+    path = root / RETIRED_FILE
+    if not path.is_file():
+        return {"events": set(), "sources": set()}, []
+    data, problems = read_yaml(path, RETIRED_FILE)
+    out: dict[str, set[str]] = {"events": set(), "sources": set()}
+    if data is None:
+        return out, problems
+    for kind in ("events", "sources"):
+        for item in (data or {}).get(kind) or []:
+            ident = item.get("id") if isinstance(item, dict) else None
+            if not isinstance(ident, str) or not isinstance(item.get("reason"), str):
+                problems.append(Problem(RETIRED_FILE, f"line {line_of(item) or '?'}",
+                    "retired.entry", "each retired entry needs an id and a reason"))
+                continue
+            out[kind].add(ident)
+    return out, problems
+
+
+def read_repository(root: Path, coding_files: Sequence[Path] | None = None) -> Repository:
+    """Read every source record and coding file below root; collect all problems."""
+    repo = Repository(root=root)
+    for path in sorted((root / ARCHIVE_DIR).glob("*.yaml")):
+        record, problems = read_source(path, root)
+        repo.problems += problems
+        if record is not None:
+            repo.sources.append(record)
+    files = coding_files
+    if files is None:
+        files = [p for p in (root / CODING_DIR).glob("*.yaml") if p.name != "retired.yaml"]
+    for path in sorted(files, key=lambda p: p.name):
+        coding, problems = read_coding(path, root)
+        repo.problems += problems
+        if coding is not None:
+            repo.codings.append(coding)
+    repo.retired, problems = read_retired(root)
+    repo.problems += problems
+    repo.problems += cross_file_problems(repo)
+    return repo
+
+
+def cross_file_problems(repo: Repository) -> list[Problem]:
+    """Rules that span files but come before the tables: what the tables cannot show."""
+    problems: list[Problem] = []
+    known = {s.source_id for s in repo.sources}
+    by_source: dict[str, str] = {}
+    for c in repo.codings:
+        if c.source_id not in known and (repo.root / ARCHIVE_DIR / f"{c.source_id}.yaml").exists():
+            continue  # the source record is broken; its own problems say why
+        if c.source_id not in known:
+            problems.append(Problem(c.file, "line 1", "coding.unknown_source",
+                f"codes {c.source_id}, but there is no source record "
+                f"{ARCHIVE_DIR}/{c.source_id}.yaml; archive the source first "
+                "(gsi-events add-source)"))
+        if c.source_id in by_source:
+            problems.append(Problem(c.file, "line 1", "coding.source_twice",
+                f"{c.source_id} is already coded in {by_source[c.source_id]}; a source has "
+                "one coding file (a second coder's goes in coding/second/)"))
+        by_source[c.source_id] = c.file
+        for r in c.reports:
+            if r.event_id in repo.retired.get("events", set()):
+                problems.append(Problem(c.file, r.label, "events.retired_id",
+                    f"{r.event_id} is retired (coding/retired.yaml) and is never reused; "
+                    "give the event a new id"))
+    for s in repo.sources:
+        if s.source_id in repo.retired.get("sources", set()):
+            problems.append(Problem(s.file, record_label("source", s.source_id, s.line),
+                "sources.retired_id", f"{s.source_id} is retired and is never reused"))
+    canon: dict[str, list[Report]] = {}
+    for r in repo.reports:
+        if r.canonical:
+            canon.setdefault(r.event_id, []).append(r)
+    for event_id, reports in canon.items():
+        if len(reports) > 1:
+            for r in reports:
+                problems.append(Problem(r.file, r.label, "events.canonical_once",
+                    f"{len(reports)} reports of {event_id} are marked canonical; mark one"))
+    return problems

@@ -1,0 +1,45 @@
+"""sources -> coding -> tables -> validation: the whole compile step in one call."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gsi_events.coding import Repository, read_repository
+from gsi_events.problems import Problem
+from gsi_events.tables import Tables, build_tables
+from gsi_events.validation.run import validate_tables
+
+
+@dataclass
+class Compiled:
+    repo: Repository
+    tables: Tables
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def compile_repository(root: Path, coding_files: Sequence[Path] | None = None) -> Compiled:
+    """Read, merge and validate everything below root. Writes nothing."""
+    repo = read_repository(root, coding_files)
+    tables = build_tables(repo)
+    archive = {s.source_id: s for s in repo.sources}
+    problems = repo.problems + validate_tables(tables.frames, tables.provenance, archive)
+    return Compiled(repo=repo, tables=tables, problems=sorted(set(problems)))
+
+
+def summary(tables: Tables) -> str:
+    events = tables["events"]
+    by_action = Counter(events["action"].to_list())
+    by_status = Counter(events["status"].to_list())
+    fmt = lambda c: ", ".join(f"{k} {v}" for k, v in sorted(c.items()))  # noqa: E731
+    return (
+        f"{tables['sources'].height} sources, {events.height} events, "
+        f"{tables['evidence'].height} quotes, {tables['discrepancies'].height} discrepancies.\n"
+        f"By action: {fmt(by_action)}.\nBy status: {fmt(by_status)}."
+    )

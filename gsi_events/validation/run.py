@@ -1,0 +1,146 @@
+"""Run the pandera models over all tables and say every failure in plain words."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+import pandera.polars as pa
+import polars as pl
+
+from gsi_events import schema
+from gsi_events.coding import SourceRecord
+from gsi_events.problems import Problem
+from gsi_events.tables import Provenance
+from gsi_events.validation.models import model
+from gsi_events.validation.rules import NEEDS_QUOTE, Context, quoted_aspects
+
+CODELIST_WORDS = {
+    "iso3166_alpha3": "an ISO 3166-1 alpha-3 country code (e.g. CHN, SRB)",
+    "iso3166_alpha3_list": "a list of ISO 3166-1 alpha-3 country codes separated by ';'",
+    "iso639_1": "an ISO 639-1 two-letter language code (e.g. en, zh)",
+}
+PANDERA_CHECKS = {"not_nullable": "required", "column_in_dataframe": "missing"}
+
+
+def _rule_id(table: str, failure: dict[str, Any]) -> str:
+    check, column = str(failure["check"]), failure["column"]
+    if check in PANDERA_CHECKS:
+        return f"{table}.{column}.{PANDERA_CHECKS[check]}"
+    if check.startswith("dtype("):
+        return f"{table}.{column}.type"
+    if check == "column_in_schema":
+        return f"{table}.extra_column"
+    return check
+
+
+def _shown(value: Any) -> str:
+    return "empty" if value is None else repr(value) if isinstance(value, str) else str(value)
+
+
+def message(rule_id: str, row: dict[str, Any] | None, failure: dict[str, Any],
+            ctx: Context) -> str:
+    table, _, rest = rule_id.partition(".")
+    t = schema.table(table)
+    row = row or {}
+    if rest == "extra_column":
+        return f"column {failure['failure_case']!r} is not in schemas/{table}.yaml"
+    if rest == "primary_key":
+        keys = ", ".join(f"{k}={_shown(row.get(k))}" for k in t.primary_key)
+        return f"another record has the same key ({keys}); keys must be unique"
+    if rest.startswith("foreign_key."):
+        fields = rest.split(".", 1)[1].split("+")
+        fk = next(fk for fk in t.foreign_keys if list(fk.fields) == fields)
+        vals = ", ".join(_shown(row.get(f)) for f in fields)
+        return (f"{'+'.join(fields)} {vals} refers to no record of {fk.resource} "
+                f"(no {fk.resource} with {'+'.join(fk.reference_fields)} = {vals})")
+    name, _, kind = rest.rpartition(".")
+    if name in t.field_names:
+        f = t.field(name)
+        value = row.get(name)
+        if kind == "required":
+            return f"{f.key} is empty but required: {f.description}"
+        if kind == "missing":
+            return f"column {name} is missing"
+        if kind == "type":
+            return f"column {name} has type {failure['failure_case']}, schemas say {f.type}"
+        if kind == "pattern":
+            form = f" (like {f.example})" if f.example else ""
+            return f"{f.key} {_shown(value)} is not of the required form {f.pattern}{form}"
+        if kind == "vocabulary":
+            near = difflib.get_close_matches(str(value), f.values, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            return (f"{f.key} {_shown(value)} is not in the vocabulary{hint} "
+                    f"(allowed: {', '.join(f.values)})")
+        if kind == "codelist":
+            return f"{f.key} {_shown(value)} is not {CODELIST_WORDS[f.codelist or '']}"
+        if kind == "minimum":
+            return f"{f.key} must be at least {f.minimum}, found {_shown(value)}"
+        if kind == "maximum":
+            return f"{f.key} must be at most {f.maximum}, found {_shown(value)}"
+        if kind == "length":
+            n = len(value) if isinstance(value, str) else 0
+            return (f"{f.key} must have {f.min_length or 0} to {f.max_length or 'any number of'}"
+                    f" characters, found {n}")
+        if kind == "unique":
+            return f"{f.key} {_shown(value)} is used by more than one record; it must be unique"
+    r = t.rule(rest)
+    found = ", ".join(f"{k}={_shown(row.get(k))}" for k in r.fields if k in row)
+    detail = ""
+    if rule_id == "events.values_are_quoted":
+        have = quoted_aspects(ctx.frames["evidence"]).get(row.get("event_id"), set())
+        need = [a for a, cond in NEEDS_QUOTE.items()
+                if pl.DataFrame([row]).select(cond.fill_null(False)).item() and a not in have]
+        detail = f"; no quote supports: {', '.join(need)} (add it to a quote's supports)"
+        found = ""
+    if rule_id == "evidence.quote_in_source" and row.get("char_start") is None:
+        detail = f"; not found in {row.get('source_id')}'s archived text: {_near(row, ctx)}"
+        found = ""
+    return r.description + detail + (f" Found: {found}." if found else "")
+
+
+def _near(row: dict[str, Any], ctx: Context) -> str:
+    from gsi_events.quotes import explain_miss
+
+    s = (ctx.archive or {}).get(row.get("source_id") or "")
+    return explain_miss(row.get("quote") or "", s.text if s else None)
+
+
+def validate_tables(frames: dict[str, pl.DataFrame], provenance: dict[str, list[Provenance]],
+                    archive: dict[str, SourceRecord] | None) -> list[Problem]:
+    """Every problem in every table; empty when all is well."""
+    ctx = Context(frames=frames, archive=archive)
+    problems: list[Problem] = []
+    for table in schema.TABLES:
+        df = frames[table]
+        try:
+            model(table, ctx).validate(df, lazy=True)
+            continue
+        except pa.errors.SchemaErrors as e:
+            failures = list(e.failure_cases.iter_rows(named=True))
+        broken_types = any(str(f["check"]).startswith("dtype(") for f in failures)
+        prov = provenance.get(table, [])
+        quote_missing: set[int] = set()
+        found: list[tuple[int | None, str, Problem]] = []
+        for fail in failures:
+            rule_id = _rule_id(table, fail)
+            index = fail["index"]
+            if index is None and broken_types and not rule_id.endswith(".type"):
+                continue  # a check that could not run on a wrongly typed column
+            row = df.row(index, named=True) if index is not None and index < len(df) else None
+            if index is not None and index < len(prov):
+                file, record = prov[index]
+            else:
+                file = f"{table} table"
+                pk = schema.table(table).primary_key
+                record = (", ".join(f"{k} {row.get(k)}" for k in pk) if row else "")
+            if rule_id == "evidence.quote_in_source" and index is not None:
+                quote_missing.add(index)
+            found.append((index, rule_id,
+                          Problem(file, record, rule_id, message(rule_id, row, fail, ctx))))
+        for index, rule_id, problem in found:
+            if index in quote_missing and rule_id in ("evidence.char_start.required",
+                                                      "evidence.char_end.required"):
+                continue  # the quote was not found; quote_in_source says so once
+            problems.append(problem)
+    return problems

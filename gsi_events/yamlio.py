@@ -1,0 +1,110 @@
+"""Strict reading of the hand-written YAML files (coding files, source records).
+
+Coders' mistakes that YAML libraries accept silently or report cryptically (a BOM,
+CRLF line ends, tabs, decomposed Unicode, duplicate keys, calendar-invalid dates) are
+turned into Problems with a line number. Dates stay text here; fields are typed later
+against the schema, so one bad date does not hide the rest of the file.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from gsi_events.problems import Problem
+
+
+class _TextDates(RoundTripConstructor):
+    """Keeps YAML timestamps as the text the coder wrote."""
+
+
+_TextDates.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
+
+
+def _yaml() -> YAML:
+    y = YAML(typ="rt")
+    y.Constructor = _TextDates
+    y.allow_duplicate_keys = False
+    return y
+
+
+def line_of(container: Any, key: Any = None) -> int | None:
+    """1-based line of a mapping (or of one of its keys / list items), when known."""
+    lc = getattr(container, "lc", None)
+    if lc is None:
+        return None
+    try:
+        if key is None:
+            return lc.line + 1
+        if isinstance(key, int):
+            return lc.item(key)[0] + 1
+        return lc.key(key)[0] + 1
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return lc.line + 1
+
+
+def check_text(text: str, rel: str) -> list[Problem]:
+    """Problems of the file as text, before YAML sees it."""
+    problems: list[Problem] = []
+    if text.startswith("\ufeff"):
+        problems.append(Problem(rel, "line 1", "file.bom",
+            "the file starts with a UTF-8 byte-order mark (BOM); save it as UTF-8 without BOM"))
+    if "\r" in text:
+        n = text[: text.index("\r")].count("\n") + 1
+        problems.append(Problem(rel, f"line {n}", "file.line_endings",
+            "the file has Windows (CRLF) or old Mac (CR) line endings; save it with "
+            "Unix (LF) line endings"))
+    for n, line in enumerate(text.split("\n"), 1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            problems.append(Problem(rel, f"line {n}", "file.tab_indent",
+                "a tab in the indentation; YAML indents with spaces only"))
+            break
+    if unicodedata.normalize("NFC", text) != text:
+        for n, line in enumerate(text.split("\n"), 1):
+            if unicodedata.normalize("NFC", line) != line:
+                problems.append(Problem(rel, f"line {n}", "file.unicode_nfc",
+                    "text is not in Unicode NFC form (a letter and its accent stored as two "
+                    "characters, as some editors and macOS copy-paste do); save the file "
+                    "NFC-normalised"))
+                break
+    return problems
+
+
+def read_yaml(path: Path, rel: str) -> tuple[Any, list[Problem]]:
+    """The file's data, or None and the problems that stop it being read."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        return None, [Problem(rel, "", "file.unreadable", f"cannot be read: {e.strerror}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        return None, [Problem(rel, f"line {line}", "file.utf8",
+            f"is not valid UTF-8 (byte {e.start}); save it as UTF-8")]
+    problems = check_text(text, rel)
+    if problems:
+        return None, problems
+    try:
+        return _yaml().load(text), []
+    except DuplicateKeyError as e:
+        mark = e.problem_mark
+        key = str(e.problem).split('"')[1] if '"' in str(e.problem) else "a key"
+        return None, [Problem(rel, f"line {mark.line + 1}", "yaml.duplicate_key",
+            f"the key {key!r} appears twice in the same record; keep one")]
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f"line {mark.line + 1}" if mark else ""
+        what = (e.problem or e.context or "not valid YAML").strip()
+        col = f" (column {mark.column + 1})" if mark else ""
+        return None, [Problem(rel, where, "yaml.syntax", f"not valid YAML{col}: {what}")]
+    except YAMLError as e:
+        return None, [Problem(rel, "", "yaml.syntax", f"not valid YAML: {e}")]
