@@ -94,11 +94,15 @@ def _span(v: dict[str, Any]) -> tuple[dt.date, dt.date] | None:
 def choose(rule: str, fields: list[schema.Field], ordered: list[Report]) -> Report:
     """The report whose values a merge unit takes."""
     if rule == "narrowest":
+        # Refine the highest-ranked dated report with any report whose dating lies inside
+        # it; a report that contradicts it (lies outside) never overrides it.
         dated = [(r, _span(_values(r, fields))) for r in ordered]
-        dated = [(r, s) for r, s in dated if s is not None]
-        if dated:
-            return min(dated, key=lambda rs: (rs[1][1] - rs[1][0]).days)[0]
-        return ordered[0]
+        dated = [(r, sp) for r, sp in dated if sp is not None]
+        if not dated:
+            return ordered[0]
+        base = dated[0][1]
+        inside = [(r, sp) for r, sp in dated if base[0] <= sp[0] and sp[1] <= base[1]]
+        return min(inside, key=lambda rs: (rs[1][1] - rs[1][0]).days)[0]
     if rule == "strongest":
         f = fields[0]
 
@@ -128,27 +132,41 @@ def render(values: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in shown.items()) or "none"
 
 
-def _less_precise(unit: str, reported: dict[str, Any], canonical: dict[str, Any]) -> bool:
+def _contains(unit: str, outer: dict[str, Any], inner: dict[str, Any]) -> bool:
+    """True when the reading `outer` allows everything `inner` says, and more."""
+    if unit == "location":
+        same = outer.get("location_country") in (None, inner.get("location_country"))
+        o, i = outer.get("location_place") or "", inner.get("location_place") or ""
+        return same and i.startswith(o)
     if unit == "date":
-        a, b = _span(reported), _span(canonical)
+        a, b = _span(outer), _span(inner)
         return a is not None and b is not None and a[0] <= b[0] and b[1] <= a[1]
     if unit == "count":
-        if reported.get("count_unit") != canonical.get("count_unit"):
+        if outer.get("count_unit") != inner.get("count_unit"):
             return False
-        if reported.get("count_best") not in (None, canonical.get("count_best")):
+        if outer.get("count_best") not in (None, inner.get("count_best")):
             return False
-        lo_r = reported.get("count_low") or reported.get("count_best") or 0
-        hi_r = reported.get("count_high") or reported.get("count_best")
-        lo_c = canonical.get("count_low") or canonical.get("count_best") or 0
-        hi_c = canonical.get("count_high") or canonical.get("count_best")
-        return lo_r <= lo_c and (hi_r is None or (hi_c is not None and hi_c <= hi_r))
+        lo_o = outer.get("count_low") or outer.get("count_best") or 0
+        hi_o = outer.get("count_high") or outer.get("count_best")
+        lo_i = inner.get("count_low") or inner.get("count_best") or 0
+        hi_i = inner.get("count_high") or inner.get("count_best")
+        return lo_o <= lo_i and (hi_o is None or (hi_i is not None and hi_i <= hi_o))
     return False
+
+
+def kind_of(unit: str, reported: dict[str, Any], canonical: dict[str, Any]) -> str:
+    if _contains(unit, reported, canonical):
+        return "less_precise"
+    if _contains(unit, canonical, reported):
+        return "more_precise"
+    return "conflict"
 
 
 def _why(rule: str, chosen: Report, other: Report, primary: Report,
          sources: dict[str, SourceRecord]) -> str:
     if rule == "narrowest":
-        return f"the narrowest dating among the reports is {chosen.source_id}'s"
+        return (f"the narrowest dating consistent with the highest-ranked dated report is "
+                f"{chosen.source_id}'s; a dating outside it never overrides it")
     if chosen.canonical:
         return f"the coder marked {chosen.source_id}'s report canonical"
     if chosen is not primary:
@@ -167,10 +185,17 @@ def _why(rule: str, chosen: Report, other: Report, primary: Report,
 
 
 def _participant_names(r: Report) -> list[str]:
-    return sorted(
-        f"{p.get('role')}: {p.get('country') or p.get('organisation') or p.get('group_name')}"
-        for p in r.participants
-    )
+    """Who takes part, as comparable across sources: countries and organisations by
+    code or name; groups by their known members or size (their wording varies)."""
+
+    def name(p: dict[str, Any]) -> str:
+        if p.get("country") or p.get("organisation"):
+            return str(p.get("country") or p.get("organisation"))
+        members = p.get("group_members")
+        size = p.get("group_size")
+        return f"group [{members}]" if members else f"group of {size}" if size else "group"
+
+    return sorted(f"{p.get('role')}: {name(p)}" for p in r.participants)
 
 
 # --- the tables -----------------------------------------------------------------------
@@ -232,8 +257,10 @@ def build_tables(repo: Repository) -> Tables:
                 reported = _values(other, compared)
                 if other is chosen or all(v is None for v in reported.values()):
                     continue
+                if unit == "date" and _span(reported) is None:
+                    continue  # an undated report says nothing about the date
                 if reported != canon_cmp:
-                    kind = "less_precise" if _less_precise(unit, reported, canon_cmp) else "conflict"
+                    kind = kind_of(unit, reported, canon_cmp)
                     rows["discrepancies"].append({
                         "event_id": event_id, "field": unit, "source_id": other.source_id,
                         "reported_value": render(reported), "canonical_value": render(canon_cmp),
@@ -245,12 +272,12 @@ def build_tables(repo: Repository) -> Tables:
         for other in ordered[1:]:
             names = _participant_names(other)
             if names != canon_names:
-                subset = set(names) <= set(canon_names)
+                subset, superset = set(names) < set(canon_names), set(names) > set(canon_names)
                 rows["discrepancies"].append({
                     "event_id": event_id, "field": "participants", "source_id": other.source_id,
                     "reported_value": "; ".join(names), "canonical_value": "; ".join(canon_names),
                     "canonical_source_id": primary.source_id,
-                    "kind": "less_precise" if subset else "conflict",
+                    "kind": "less_precise" if subset else "more_precise" if superset else "conflict",
                     "resolution": _why("primary", primary, other, primary, sources),
                 })
                 prov["discrepancies"].append((other.file, other.label))
