@@ -277,7 +277,8 @@ def build_tables(repo: Repository) -> Tables:
                     "event_id": event_id, "field": "participants", "source_id": other.source_id,
                     "reported_value": "; ".join(names), "canonical_value": "; ".join(canon_names),
                     "canonical_source_id": primary.source_id,
-                    "kind": "less_precise" if subset else "more_precise" if superset else "conflict",
+                    "kind": ("less_precise" if subset else
+                             "more_precise" if superset else "conflict"),
                     "resolution": _why("primary", primary, other, primary, sources),
                 })
                 prov["discrepancies"].append((other.file, other.label))
