@@ -58,3 +58,135 @@ def docs(root: Path | None, check: bool) -> None:
         click.echo(f"{path}: generated tables are out of date; run `gsi-events docs`")
         sys.exit(1)
     click.echo(f"{path}: {'updated' if changed else 'current'}")
+
+
+# --- the coder's workflow --------------------------------------------------------------
+
+
+@main.command("add-source")
+@root_option
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--url", required=True, help="Address the text was captured from.")
+@click.option("--publisher", required=True, help="The outlet that published it.")
+@click.option("--published", default=None,
+              help="Publication date: YYYY-MM-DD, YYYY-MM, YYYY; omit if unknown.")
+@click.option("--published-basis", default=None, help="Where the publication date comes from.")
+@click.option("--author", default=None)
+@click.option("--title", default=None)
+@click.option("--via", default=None, help="Aggregator or app the text was captured from.")
+@click.option("--type", "source_type", default="international_media", show_default=True,
+              help="Source type (see the codebook).")
+@click.option("--language", default="en", show_default=True, help="ISO 639-1 code.")
+@click.option("--body-begins", default=None, help="First words of the article body.")
+@click.option("--body-ends", default=None, help="Last words of the article body.")
+@click.option("--capture-note", default=None)
+def add_source_cmd(root: Path | None, path: Path, **meta: str | None) -> None:
+    """Archive the text at PATH byte-for-byte and create its source record."""
+    from gsi_events.archive import add_source
+    from gsi_events.problems import ProblemsFound
+
+    base = root or default_root()
+    try:
+        source_id, notes = add_source(base, path, **meta)  # type: ignore[arg-type]
+    except ProblemsFound as e:
+        click.echo(render(e.problems))
+        sys.exit(1)
+    click.echo(f"Archived {path} as {source_id}: archive/{source_id}.txt and "
+               f"archive/{source_id}.yaml")
+    for note in notes:
+        click.echo(f"  note: {note}")
+    click.echo(f"Next: gsi-events code {source_id}")
+
+
+@main.command("code")
+@root_option
+@click.argument("source_id")
+@click.option("--coder", default="coder", show_default=True, help="Your coder name.")
+@click.option("--second", is_flag=True, help="Scaffold a second, independent coding.")
+def code_cmd(root: Path | None, source_id: str, coder: str, second: bool) -> None:
+    """Scaffold coding/SOURCE_ID.yaml with every field and vocabulary in comments."""
+    from gsi_events.coding import CODING_DIR, SECOND_CODING_DIR, read_source
+    from gsi_events.scaffold import template
+
+    base = root or default_root()
+    record_path = base / "archive" / f"{source_id}.yaml"
+    if not record_path.is_file():
+        click.echo(f"{record_path}: no such source record; archive the text first "
+                   "(gsi-events add-source)")
+        sys.exit(1)
+    record, problems = read_source(record_path, base)
+    if record is None:
+        click.echo(render(problems))
+        sys.exit(1)
+    out = base / (SECOND_CODING_DIR if second else CODING_DIR) / f"{source_id}.yaml"
+    if out.exists():
+        click.echo(f"{out.relative_to(base)} exists already; edit it instead")
+        sys.exit(1)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(template(record, coder), encoding="utf-8")
+    click.echo(f"Wrote {out.relative_to(base)}; when done: gsi-events check "
+               f"{out.relative_to(base)}")
+
+
+@main.command("check")
+@root_option
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def check_cmd(root: Path | None, path: Path) -> None:
+    """Check one coding file, and say where each of its quotes was found."""
+    from gsi_events.check import check_file
+
+    base = root or default_root()
+    target = path if path.is_absolute() else (Path.cwd() / path)
+    compiled, quotes = check_file(base, target)
+    for q in quotes:
+        click.echo(str(q))
+    if compiled.problems:
+        click.echo(render(compiled.problems))
+        sys.exit(1)
+    click.echo(f"{path}: valid; {len(quotes)} quotes, all found.")
+
+
+@main.command("discrepancies")
+@root_option
+@click.option("--event", "event_id", default=None, help="Only this event.")
+def discrepancies_cmd(root: Path | None, event_id: str | None) -> None:
+    """List every field on which an event's sources disagree, and how it was resolved."""
+    from gsi_events.pipeline import compile_repository
+
+    compiled = compile_repository(root or default_root())
+    if compiled.problems:
+        click.echo(render(compiled.problems))
+        sys.exit(1)
+    rows = compiled.tables["discrepancies"].rows(named=True)
+    rows = [r for r in rows if event_id in (None, r["event_id"])]
+    for r in rows:
+        click.echo(f"{r['event_id']} {r['field']} [{r['kind']}]\n"
+                   f"  {r['source_id']} says: {r['reported_value']}\n"
+                   f"  canonical ({r['canonical_source_id']}): {r['canonical_value']}\n"
+                   f"  why: {r['resolution']}")
+    click.echo(f"{len(rows)} discrepancies.")
+
+
+@main.command("agreement")
+@root_option
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Also write the figures as JSON here.")
+def agreement_cmd(root: Path | None, json_path: Path | None) -> None:
+    """Inter-coder agreement between coding/ and the second coding in coding/second/."""
+    import json
+
+    from gsi_events.agreement import agreement
+    from gsi_events.agreement import render as render_agreement
+
+    result, problems = agreement(root or default_root())
+    if problems:
+        click.echo(render(problems))
+        sys.exit(1)
+    if not result.sources:
+        click.echo("No source is coded in both coding/ and coding/second/.")
+        sys.exit(1)
+    click.echo(render_agreement(result))
+    if json_path:
+        json_path.write_text(json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n",
+                             encoding="utf-8")
+        click.echo(f"Wrote {json_path}")

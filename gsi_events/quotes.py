@@ -56,6 +56,10 @@ def explain_miss(quote: str, text: str | None) -> str:
                           if name != "whitespace" and re.search(pattern, _near(quote, text))})
         what = ", ".join(k for k in kinds if k != "whitespace") or "whitespace"
         return f"the text has these words but differs in {what}; copy the passage exactly"
+    marks = "[\"'\u2018\u2019\u201c\u201d]"
+    if re.sub(marks, "", plain_quote) in re.sub(marks, "", plain_text):
+        return ("the text has these words but not the same quotation marks (the quote adds, "
+                "drops or changes them); copy the passage exactly")
     if "..." in quote or "\u2026" in quote:
         return ("the quote contains an ellipsis, so it skips words; quote the passage whole "
                 "or as several short quotes")
@@ -69,7 +73,7 @@ def explain_miss(quote: str, text: str | None) -> str:
         if op != "equal":
             changes.append(f"quote has {' '.join(a[i1:i2]) or 'nothing'!r} where the text has "
                            f"{' '.join(b[j1:j2]) or 'nothing'!r}")
-    return (f"nearest passage at characters {start}-{end}: {passage!r}; "
+    return (f"the nearest passage is at characters {start}-{end}: {passage.strip()!r}; "
             + ("; ".join(changes[:3]) or "they differ in spacing or punctuation"))
 
 

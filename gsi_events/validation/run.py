@@ -91,12 +91,12 @@ def message(rule_id: str, row: dict[str, Any] | None, failure: dict[str, Any],
         have = quoted_aspects(ctx.frames["evidence"]).get(row.get("event_id"), set())
         need = [a for a, cond in NEEDS_QUOTE.items()
                 if pl.DataFrame([row]).select(cond.fill_null(False)).item() and a not in have]
-        detail = f"; no quote supports: {', '.join(need)} (add it to a quote's supports)"
+        detail = f" No quote supports: {', '.join(need)} (add it to a quote's supports)."
         found = ""
     if rule_id == "evidence.quote_in_source" and row.get("char_start") is None:
-        detail = f"; not found in {row.get('source_id')}'s archived text: {_near(row, ctx)}"
+        detail = f" Not found in {row.get('source_id')}'s archived text: {_near(row, ctx)}."
         found = ""
-    return r.description + detail + (f" Found: {found}." if found else "")
+    return f"breaks the rule: {r.description}{detail}" + (f" Found: {found}." if found else "")
 
 
 def _near(row: dict[str, Any], ctx: Context) -> str:

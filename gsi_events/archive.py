@@ -1,0 +1,180 @@
+"""Adding a source to the archive: its text byte-for-byte, and its record beside it."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from gsi_events import schema
+from gsi_events.coding import ARCHIVE_DIR, SOURCE_FILE, parse_record, read_retired, sha256
+from gsi_events.problems import Problem, ProblemsFound
+from gsi_events.yamlio import read_yaml
+
+
+@dataclass(frozen=True)
+class Published:
+    start: dt.date | None
+    end: dt.date | None
+    precision: str
+
+
+def parse_published(text: str | None) -> Published:
+    """'2024-09-13' (day), '2024-09' (month), '2024' (year), or None/'unknown'."""
+    if text is None or text.strip().lower() in ("", "unknown"):
+        return Published(None, None, "unknown")
+    t = text.strip()
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", t):
+        d = dt.date.fromisoformat(t)
+        return Published(d, d, "day")
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}", t):
+        y, m = int(t[:4]), int(t[5:])
+        if not 1 <= m <= 12:
+            raise ValueError(f"{t} has no month {m}")
+        return Published(dt.date(y, m, 1), dt.date(y, m, calendar.monthrange(y, m)[1]), "month")
+    if re.fullmatch(r"[0-9]{4}", t):
+        y = int(t)
+        return Published(dt.date(y, 1, 1), dt.date(y, 12, 31), "year")
+    raise ValueError(f"{t!r} is not a date: write YYYY-MM-DD, YYYY-MM, YYYY or unknown")
+
+
+def existing_sources(root: Path) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for path in sorted((root / ARCHIVE_DIR).glob("src-*.yaml")):
+        data, _ = read_yaml(path, path.name)
+        out.append((path.stem, data if isinstance(data, dict) else {}))
+    return out
+
+
+def next_source_id(root: Path) -> str:
+    retired, _ = read_retired(root)
+    used = [s for s, _ in existing_sources(root)] + sorted(retired.get("sources", ()))
+    numbers = [int(s[4:]) for s in used if SOURCE_FILE.match(s)]
+    return f"src-{max(numbers, default=0) + 1:04d}"
+
+
+def _words(line: str, n: int, last: bool) -> str:
+    words = line.split()
+    return " ".join(words[-n:] if last else words[:n])
+
+
+def add_source(root: Path, text_path: Path, *, url: str, publisher: str,
+               published: str | None = None, published_basis: str | None = None,
+               author: str | None = None, title: str | None = None, via: str | None = None,
+               source_type: str = "international_media", language: str = "en",
+               body_begins: str | None = None, body_ends: str | None = None,
+               capture_note: str | None = None) -> tuple[str, list[str]]:
+    """Archive a text and write its record. Returns the new id and notes for the coder.
+
+    Raises ProblemsFound, writing nothing, when the text or metadata is bad or the source
+    is already archived.
+    """
+    rel = text_path.as_posix()
+    problems: list[Problem] = []
+    try:
+        raw = text_path.read_bytes()
+    except OSError as e:
+        raise ProblemsFound([Problem(rel, "", "add_source.unreadable",
+                                     f"cannot be read: {e.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ProblemsFound([Problem(rel, "", "add_source.utf8",
+            f"is not UTF-8 (byte {e.start}); convert the capture to UTF-8 first")]) from None
+    if not text.strip():
+        raise ProblemsFound([Problem(rel, "", "add_source.empty", "the text is empty")])
+    digest = sha256(raw)
+    for source_id, record in existing_sources(root):
+        if record.get("sha256") == digest:
+            problems.append(Problem(rel, "", "add_source.duplicate_text",
+                f"this text is already archived as {source_id} "
+                f"({ARCHIVE_DIR}/{source_id}.yaml)"))
+        if record.get("url") == url:
+            problems.append(Problem(rel, "", "add_source.duplicate_url",
+                f"{url} is already archived as {source_id} ({ARCHIVE_DIR}/{source_id}.yaml)"))
+    try:
+        when = parse_published(published)
+    except ValueError as e:
+        problems.append(Problem(rel, "", "add_source.published", f"--published: {e}"))
+        when = Published(None, None, "unknown")
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    notes = []
+    if body_begins is None:
+        body_begins = _words(lines[0], 8, last=False)
+        notes.append(f"body_begins set to the first words of the text: {body_begins!r}")
+    if body_ends is None:
+        body_ends = _words(lines[-1], 8, last=True)
+        notes.append(f"body_ends set to the last words of the text: {body_ends!r}")
+    if notes:
+        notes.append("check them: page furniture before or after the article must lie "
+                     "outside body_begins..body_ends")
+    record: dict[str, Any] = {
+        "title": title, "publisher": publisher, "via": via, "author": author, "url": url,
+        "published_start": when.start, "published_end": when.end,
+        "published_precision": when.precision,
+        "published_basis": published_basis or ("unknown" if when.precision == "unknown"
+                                               else "given when the source was archived"),
+        "source_type": source_type, "language": language, "sha256": digest,
+        "bytes": len(raw), "body_begins": body_begins, "body_ends": body_ends,
+        "capture_note": capture_note,
+    }
+    record = {k: v for k, v in record.items() if v is not None}
+    table = schema.table("sources")
+    _, found = parse_record(record, table.coded_fields, (), rel, "new source", "sources")
+    problems += found
+    for f in table.coded_fields:
+        v = record.get(f.name)
+        if v is None:
+            continue
+        if f.categories and v not in f.values:
+            problems.append(Problem(rel, "new source", f"sources.{f.name}.vocabulary",
+                f"{f.name} {v!r} is not one of: {', '.join(f.values)}"))
+        if f.pattern and isinstance(v, str) and not re.search(f.pattern, v):
+            problems.append(Problem(rel, "new source", f"sources.{f.name}.pattern",
+                f"{f.name} {v!r} is not of the form {f.pattern}"))
+    from gsi_events.countries import iso639_1_codes
+
+    if language not in iso639_1_codes():
+        problems.append(Problem(rel, "new source", "sources.language.codelist",
+            f"language {language!r} is not an ISO 639-1 two-letter code (e.g. en, zh)"))
+    if body_begins not in text or body_ends not in text:
+        problems.append(Problem(rel, "new source", "sources.body_markers_found",
+            "body_begins and body_ends must occur verbatim in the text"))
+    if problems:
+        raise ProblemsFound(problems)
+
+    source_id = next_source_id(root)
+    folder = root / ARCHIVE_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_pair(folder, source_id, raw, record)
+    return source_id, notes
+
+
+def _write_pair(folder: Path, source_id: str, raw: bytes, record: dict[str, Any]) -> None:
+    """Both files or neither: write to temporary names, then rename."""
+    yaml = YAML()
+    yaml.width = 100
+    yaml.representer.ignore_aliases = lambda *_: True  # no &id001 anchors for equal dates
+    names: list[str] = []
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp") as f:
+            names.append(f.name)
+            f.write(raw)
+        with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp", mode="w",
+                                         encoding="utf-8") as f:
+            names.append(f.name)
+            f.write(f"# Archived by gsi-events add-source; the text is {source_id}.txt.\n")
+            yaml.dump(record, f)
+        os.replace(names[0], folder / f"{source_id}.txt")
+        os.replace(names[1], folder / f"{source_id}.yaml")
+    finally:
+        for name in names:
+            if os.path.exists(name):
+                os.unlink(name)

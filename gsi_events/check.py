@@ -1,0 +1,58 @@
+"""Checking one coding file: its problems, and where each of its quotes was found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from gsi_events.coding import CODING_DIR, SECOND_CODING_DIR
+from gsi_events.pipeline import Compiled, compile_repository
+from gsi_events.quotes import explain_miss
+from gsi_events.tables import locate
+
+
+@dataclass
+class QuoteReport:
+    event_id: str
+    number: int
+    line: int | None
+    span: tuple[int, int] | None
+    explanation: str  # where it was found, or why not
+
+    def __str__(self) -> str:
+        where = f" (line {self.line})" if self.line else ""
+        return f"{self.event_id} quote {self.number}{where}: {self.explanation}"
+
+
+def sibling_files(root: Path, path: Path) -> list[Path]:
+    """The coding files compiled with `path`: its own set (main or second coder)."""
+    folder = root / (SECOND_CODING_DIR if path.parent.resolve() == (root / SECOND_CODING_DIR
+                                                                     ).resolve() else CODING_DIR)
+    others = [p for p in folder.glob("*.yaml")
+              if p.name != "retired.yaml" and p.resolve() != path.resolve()
+              and p.stem.split(".")[0] != path.stem.split(".")[0]]
+    return [*others, path]
+
+
+def check_file(root: Path, path: Path) -> tuple[Compiled, list[QuoteReport]]:
+    """Compile the dataset with this file in it; keep the problems that concern it."""
+    compiled = compile_repository(root, sibling_files(root, path))
+    rel = path.resolve().relative_to(root.resolve()).as_posix() \
+        if path.resolve().is_relative_to(root.resolve()) else path.as_posix()
+    compiled.problems = [p for p in compiled.problems if p.file in (rel, path.as_posix())
+                         or p.file.startswith("archive/")]
+    quotes: list[QuoteReport] = []
+    coding = next((c for c in compiled.repo.codings if c.file in (rel, path.as_posix())), None)
+    if coding is None:
+        return compiled, quotes
+    source = compiled.repo.source(coding.source_id)
+    for report in coding.reports:
+        for n, q in enumerate(report.quotes, 1):
+            text = q.get("quote") or ""
+            span = locate(text, source)
+            if span:
+                explanation = f"found at characters {span[0]}-{span[1]}"
+            else:
+                explanation = "NOT FOUND: " + explain_miss(text, source.text if source else None)
+            quotes.append(QuoteReport(report.event_id, n, q.get("_line"), span, explanation))
+    return compiled, quotes

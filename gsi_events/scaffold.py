@@ -1,0 +1,68 @@
+"""A new coding file for a source, with every field and vocabulary in comments.
+
+Generated from schemas/, so the template never falls behind the schema.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from gsi_events import schema
+from gsi_events.coding import SourceRecord
+from gsi_events.schema import Field
+
+
+def _comment(f: Field, indent: str) -> list[str]:
+    need = "required" if f.required else "optional"
+    lines = [f"{indent}#   {f.key} ({f.type}, {need}): {f.description}"]
+    if f.categories:
+        vocab = ", ".join(f.values)
+        lines += [f"{indent}#     {line}" for line in textwrap.wrap(f"one of: {vocab}", 84)]
+    return lines
+
+
+def template(source: SourceRecord, coder: str) -> str:
+    row = source.row
+    pub = row.get("published_precision")
+    when = ("unknown" if pub == "unknown" else
+            f"{row.get('published_start')}..{row.get('published_end')} ({pub})")
+    out = [
+        f"# Coding file for {source.source_id}: {row.get('publisher')}, published {when}.",
+        f"# Text: archive/{source.source_id}.txt. Code only the body, from",
+        f"#   {row.get('body_begins')!r}",
+        f"#   to {row.get('body_ends')!r}.",
+        "# The codebook (docs/codebook.md) says what to code and how; check this file with",
+        f"#   gsi-events check coding/{source.source_id}.yaml",
+        "#",
+        "# Each entry under events: is this source's report of one event. Keys:",
+        "#   event: ev-NNNN (the existing id when another source already reports the event)",
+        "#   canonical: true (optional; only to override the choice of primary report)",
+    ]
+    for f in schema.table("events").coded_fields:
+        out += _comment(f, "")
+    for key, table in (("participants", "participants"), ("links", "event_links"),
+                       ("quotes", "evidence")):
+        out.append(f"#   {key}: a list; each entry has")
+        for f in schema.table(table).coded_fields:
+            out += _comment(f, "  ")
+    out += [
+        f"source: {source.source_id}",
+        f"coder: {coder}",
+        "events: []",
+        "# Replace [] by a list of reports, for example:",
+        "# events:",
+        "#   - event: ev-NNNN",
+        "#     action: training_pledged",
+        "#     status: announced",
+        "#     summary: One sentence saying who did what to whom.",
+        "#     gsi_framing: contextual",
+        "#     umbrella: false",
+        "#     date_precision: unknown",
+        "#     participants:",
+        "#       - role: actor",
+        "#         country: CHN",
+        "#     quotes:",
+        "#       - quote: words copied exactly from the text",
+        "#         supports: [action, status, participants]",
+    ]
+    return "\n".join(out) + "\n"
