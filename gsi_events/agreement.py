@@ -115,8 +115,10 @@ class Agreement:
         d["match_rate"] = round(self.match_rate, 4)
         d["method"] = ("Reports of the same source matched by content (greedy, score >= "
                        f"{MIN_SCORE}); match_rate = matched / (reports_a + reports_b - matched); "
-                       "per field over matched pairs: raw agreement and Krippendorff's alpha "
-                       "(nominal, krippendorff package); alpha is null where undefined.")
+                       "per field over matched pairs where either coder gave a value (an empty "
+                       "value counts as a category): raw agreement and Krippendorff's alpha "
+                       "(nominal, krippendorff package); alpha is null where undefined "
+                       "(one value only).")
         return d
 
 
@@ -128,12 +130,14 @@ def field_agreement(name: str, pairs: list[tuple[Report, Report]]) -> FieldAgree
     values = [(read(a), read(b)) for a, b in pairs]
     values = [(x, y) for x, y in values if x is not None or y is not None]
     agree = sum(1 for x, y in values if x == y)
-    domain = sorted({str(v) for pair in values for v in pair if v is not None})
+    # Among pairs where either coder gave a value, leaving it empty is a coding decision
+    # too: it is a category of its own, not a missing value.
+    domain = sorted({str(v) for pair in values for v in pair})
     alpha = None
     if len(domain) > 1:
         code = {v: i for i, v in enumerate(domain)}
-        data = np.array([[code[str(v)] if v is not None else np.nan for v in row]
-                         for row in zip(*values, strict=True)], dtype=float)
+        data = np.array([[code[str(v)] for v in row] for row in zip(*values, strict=True)],
+                        dtype=float)
         alpha = round(float(krippendorff.alpha(reliability_data=data,
                                                level_of_measurement="nominal")), 4)
     raw = round(agree / len(values), 4) if values else None

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import re
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,7 @@ def add_source(root: Path, text_path: Path, *, url: str, publisher: str,
     except ValueError as e:
         problems.append(Problem(rel, "", "add_source.published", f"--published: {e}"))
         when = Published(None, None, "unknown")
+    text = unicodedata.normalize("NFC", text)  # markers and quotes match the NFC text
     lines = [ln for ln in text.splitlines() if ln.strip()]
     notes = []
     if body_begins is None:
@@ -112,6 +114,8 @@ def add_source(root: Path, text_path: Path, *, url: str, publisher: str,
     if body_ends is None:
         body_ends = _words(lines[-1], 8, last=True)
         notes.append(f"body_ends set to the last words of the text: {body_ends!r}")
+    body_begins = unicodedata.normalize("NFC", body_begins)
+    body_ends = unicodedata.normalize("NFC", body_ends)
     if notes:
         notes.append("check them: page furniture before or after the article must lie "
                      "outside body_begins..body_ends")

@@ -135,8 +135,16 @@ def check_cmd(root: Path | None, path: Path) -> None:
     """Check one coding file, and say where each of its quotes was found."""
     from gsi_events.check import check_file
 
-    base = root or default_root()
-    target = path if path.is_absolute() else (Path.cwd() / path)
+    base = (root or default_root()).resolve()
+    target = path if path.is_absolute() else (
+        base / path if (base / path).exists() else Path.cwd() / path)
+    target = target.resolve()
+    if not target.is_file():
+        click.echo(f"{path}: no such file")
+        sys.exit(1)
+    if not target.is_relative_to(base / "coding"):
+        click.echo(f"{path}: a coding file lives in {base / 'coding'} (or coding/second/)")
+        sys.exit(1)
     compiled, quotes = check_file(base, target)
     for q in quotes:
         click.echo(str(q))
