@@ -52,7 +52,8 @@ def message(rule_id: str, row: dict[str, Any] | None, failure: dict[str, Any],
         fields = rest.split(".", 1)[1].split("+")
         fk = next(fk for fk in t.foreign_keys if list(fk.fields) == fields)
         vals = ", ".join(_shown(row.get(f)) for f in fields)
-        return (f"{'+'.join(fields)} {vals} refers to no record of {fk.resource} "
+        keys = "+".join(t.field(f).key for f in fields)
+        return (f"{keys} {vals} refers to no record of {fk.resource} "
                 f"(no {fk.resource} with {'+'.join(fk.reference_fields)} = {vals})")
     name, _, kind = rest.rpartition(".")
     if name in t.field_names:
@@ -93,6 +94,16 @@ def message(rule_id: str, row: dict[str, Any] | None, failure: dict[str, Any],
                 if pl.DataFrame([row]).select(cond.fill_null(False)).item() and a not in have]
         detail = f" No quote supports: {', '.join(need)} (add it to a quote's supports)."
         found = ""
+    if rule_id == "sources.archived_text_matches_hash":
+        record = (ctx.archive or {}).get(row.get("source_id") or "")
+        if record is not None and record.raw is not None:
+            from gsi_events.coding import sha256
+
+            detail = (f" The archived text now has sha256 {sha256(record.raw)} and "
+                      f"{len(record.raw)} bytes; the record says {row.get('sha256')} and "
+                      f"{row.get('bytes')}. Archived texts are never edited: restore it, or "
+                      "archive the new text as a new source.")
+            found = ""
     if rule_id == "evidence.quote_in_source" and row.get("char_start") is None:
         detail = f" Not found in {row.get('source_id')}'s archived text: {_near(row, ctx)}."
         found = ""
