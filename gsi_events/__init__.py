@@ -1,0 +1,37 @@
+"""gsi_events: hand-coded event data on China's Global Security Initiative.
+
+    import gsi_events
+    gsi_events.versions()                           # ['0.1.0', ...]
+    events = gsi_events.load("events", version="0.1.0")   # a polars DataFrame
+    print(gsi_events.cite("0.1.0", format="bibtex"))
+
+The functions are imported on first use, so `import gsi_events` stays cheap, and loading
+a release never imports the validation code.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gsi_events.citation import cite
+    from gsi_events.loading import load, release_info, versions
+
+__all__ = ["cite", "load", "release_info", "versions"]
+
+_LAZY = {"load": "gsi_events.loading", "versions": "gsi_events.loading",
+         "release_info": "gsi_events.loading", "cite": "gsi_events.citation"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'gsi_events' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -198,3 +198,141 @@ def agreement_cmd(root: Path | None, json_path: Path | None) -> None:
         json_path.write_text(json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n",
                              encoding="utf-8")
         click.echo(f"Wrote {json_path}")
+
+
+# --- releases: build, publish, verify, versions, diff, cite ---------------------------
+
+
+releases_option = click.option(
+    "--releases", "releases_dir", type=click.Path(file_okay=False, path_type=Path),
+    default=None, help="A releases folder (default: the installed package's bundled "
+    "releases, or this checkout's releases/).")
+
+
+def _release_error(e: Exception) -> None:
+    click.echo(str(e))
+    sys.exit(1)
+
+
+@main.command("build")
+@root_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the Parquet files and datapackage.json to.")
+def build_cmd(root: Path | None, out: Path) -> None:
+    """Validate, then write the release tables to OUT without publishing them."""
+    from gsi_events.problems import ProblemsFound
+    from gsi_events.release import build
+
+    try:
+        dp = build(root or default_root(), out)
+    except ProblemsFound as e:
+        click.echo(render(e.problems))
+        sys.exit(1)
+    for r in dp["resources"]:
+        click.echo(f"{out / r['path']}: {r['bytes']} bytes, {r['hash']}")
+    click.echo(f"Wrote {len(dp['resources'])} tables and datapackage.json to {out}.")
+
+
+@main.command("release")
+@root_option
+@click.argument("version")
+@click.option("-m", "--message", default=None,
+              help="A sentence or two for the changelog: what this release adds or corrects.")
+def release_cmd(root: Path | None, version: str, message: str | None) -> None:
+    """Validate, build and publish releases/vVERSION/ (VERSION is X.Y.Z). A published
+    version is never written again."""
+    from gsi_events.problems import ProblemsFound
+    from gsi_events.release import CHANGELOG_FILE, CHANGES_FILE, CITATION_FILE, publish
+
+    base = root or default_root()
+    try:
+        path = publish(base, version, message=message)
+    except ProblemsFound as e:
+        click.echo(render(e.problems))
+        sys.exit(1)
+    click.echo((path / CHANGES_FILE).read_text(encoding="utf-8"))
+    rel = path.relative_to(base)
+    click.echo(f"Published {rel}/ and rewrote releases/{CHANGELOG_FILE} and {CITATION_FILE}.\n"
+               f"Commit them: git add {rel} releases/{CHANGELOG_FILE} {CITATION_FILE}")
+
+
+@main.command("verify")
+@releases_option
+@click.argument("version", required=False)
+def verify_cmd(releases_dir: Path | None, version: str | None) -> None:
+    """Check every release (or VERSION) against its SHA256SUMS and datapackage.json."""
+    from gsi_events.release import verify
+
+    checked, problems = verify(releases_dir, version)
+    if problems:
+        click.echo(render(problems))
+        sys.exit(1)
+    if not checked:
+        click.echo("No release is published yet; nothing to verify.")
+        return
+    click.echo(f"Verified {', '.join(checked)}: every file matches SHA256SUMS and "
+               "datapackage.json.")
+
+
+@main.command("versions")
+@releases_option
+def versions_cmd(releases_dir: Path | None) -> None:
+    """List the published releases, oldest first, with their dates."""
+    from gsi_events.loading import IntegrityError, ReleaseError, release_info, versions
+
+    have = versions(releases_dir)
+    if not have:
+        click.echo("No release is published yet.")
+        return
+    for v in have:
+        try:
+            click.echo(f"{v}  {release_info(v, releases_dir).date or ''}".rstrip())
+        except (ReleaseError, IntegrityError) as e:
+            _release_error(e)
+
+
+@main.command("cite")
+@releases_option
+@click.option("--version", "version", default=None, help="The release (default: newest).")
+@click.option("--format", "fmt", type=click.Choice(["apa", "bibtex", "cff"]), default="apa",
+              show_default=True)
+def cite_cmd(releases_dir: Path | None, version: str | None, fmt: str) -> None:
+    """Print the citation of exactly one release."""
+    from gsi_events.citation import cite
+    from gsi_events.loading import IntegrityError, ReleaseError
+
+    try:
+        click.echo(cite(version, fmt, releases=releases_dir).rstrip("\n"))
+    except (ReleaseError, IntegrityError) as e:
+        _release_error(e)
+
+
+@main.command("diff")
+@releases_option
+@click.argument("old", required=False)
+@click.argument("new", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the machine-readable diff.")
+def diff_cmd(releases_dir: Path | None, old: str | None, new: str | None,
+             as_json: bool) -> None:
+    """What changed from release OLD to release NEW (default: the newest release against
+    the one before it): rows added, removed and changed, and which fields changed."""
+    import json
+
+    from gsi_events.diff import compare
+    from gsi_events.diff import render as render_diff
+    from gsi_events.loading import IntegrityError, ReleaseError, release_info, version_key
+    from gsi_events.loading import versions as list_versions
+
+    try:
+        have = list_versions(releases_dir)
+        b = release_info(new, releases_dir)
+        earlier = [v for v in have if version_key(v) < version_key(b.version)]
+        a = release_info(old, releases_dir) if old else (
+            release_info(earlier[-1], releases_dir) if earlier else None)
+        d = compare({t: a.load(t) for t in a.tables} if a else None,
+                    {t: b.load(t) for t in b.tables},
+                    a.datapackage if a else None, b.datapackage)
+    except (ReleaseError, IntegrityError) as e:
+        _release_error(e)
+        return
+    click.echo(json.dumps(d, indent=2, ensure_ascii=False) if as_json else render_diff(d))

@@ -1,0 +1,425 @@
+"""Building, publishing and verifying releases.
+
+- `build(root, out)`: validate, then write one Parquet file per table and a
+  datapackage.json (no version, no date) into `out`. The same coding gives the same bytes.
+- `publish(root, version)`: validate, build, diff against the previous release, and move the
+  new release folder `releases/vX.Y.Z/` into place in one rename. A version that exists is
+  refused; earlier releases are never touched.
+- `verify(releases, version)`: every file of every (or one) release against its SHA256SUMS
+  and datapackage.json.
+
+The Parquet writer is pinned: pyarrow (an exact version in pyproject.toml) with the options
+in PARQUET_WRITER, so a rebuild gives byte-identical files. Nothing run-dependent (no
+timestamp, no path) goes into a Parquet file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from gsi_events import loading
+from gsi_events.loading import DATAPACKAGE, SUMS_FILE, folder_name, parse_sums, sha256
+from gsi_events.problems import Problem, ProblemsFound
+
+CHANGES_FILE = "CHANGES.md"  # this release's changelog entry
+DIFF_FILE = "diff.json"  # machine-readable diff against the previous release
+CHANGELOG_FILE = "CHANGELOG.md"  # in releases/: every entry, newest first
+CITATION_FILE = "CITATION.cff"
+PARTIAL = ".partial-"  # marks a release folder still being written
+
+# The Parquet writer's settings, pinned. Plain pages (v1), one row group, zstd; strings are
+# dictionary-encoded inside the file but read back as plain strings.
+PARQUET_WRITER: dict[str, Any] = {
+    "compression": "zstd",
+    "compression_level": 9,
+    "use_dictionary": True,
+    "write_statistics": True,
+    "version": "2.6",
+    "data_page_version": "1.0",
+    "store_schema": True,
+    "write_page_index": False,
+    "write_page_checksum": False,
+}
+# Table Schema type -> Arrow type. Integers are 32-bit: R's own integer type, which both
+# arrow and nanoparquet read them as (a 64-bit column becomes integer64 or double in R).
+ARROW_TYPES = {"string": "string", "integer": "int32", "number": "float64",
+               "date": "date32", "boolean": "bool_"}
+
+
+# --- Parquet ------------------------------------------------------------------------------
+
+
+def arrow_schema(table: str) -> Any:
+    import pyarrow as pa
+
+    from gsi_events import schema
+
+    return pa.schema([pa.field(f.name, getattr(pa, ARROW_TYPES[f.type])(),
+                               nullable=not f.required)
+                      for f in schema.table(table).fields])
+
+
+def arrow_table(table: str, df: Any) -> Any:
+    """A table's polars DataFrame as the Arrow table written to Parquet."""
+    import pyarrow as pa
+
+    target = arrow_schema(table)
+    src = df.select(target.names).to_arrow()
+    columns = []
+    for f in target:
+        col = src.column(f.name).cast(f.type)  # safe cast: an overflow is an error
+        if not f.nullable and col.null_count:
+            raise ValueError(f"{table}.{f.name} is required but has {col.null_count} nulls")
+        columns.append(col.combine_chunks())
+    return pa.Table.from_arrays(columns, schema=target)
+
+
+def parquet_bytes(tbl: Any) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = pa.BufferOutputStream()
+    pq.write_table(tbl, sink, **PARQUET_WRITER)
+    return sink.getvalue().to_pybytes()
+
+
+def build_info() -> dict[str, Any]:
+    """The tools a release was built with (recorded in datapackage.json as `build`)."""
+    import polars as pl
+    import pyarrow as pa
+
+    try:
+        from importlib.metadata import version
+
+        own = version("gsi-events")
+    except Exception:  # run from a source tree that is not installed
+        own = "unknown"
+    return {
+        "gsi_events": own,
+        "python": platform.python_version(),
+        "pyarrow": pa.__version__,
+        "polars": pl.__version__,
+        "parquet": {"writer": f"parquet-cpp-arrow {pa.__version__}", **PARQUET_WRITER,
+                    "integers": "int32", "dates": "date32"},
+    }
+
+
+@dataclass
+class Built:
+    files: dict[str, bytes]  # Parquet file name -> bytes
+    frames: dict[str, Any]  # table -> polars DataFrame, typed as in the files
+    resources: list[dict[str, Any]]
+    sources: list[dict[str, Any]]  # datapackage `sources` entries of the archived texts
+
+    def datapackage(self, version: str | None = None, created: str | None = None
+                    ) -> dict[str, Any]:
+        from gsi_events import datapackage
+
+        return datapackage.descriptor(self.resources, sources=self.sources,
+                                      build=build_info(), version=version, created=created)
+
+
+def build_tables(root: Path, coding_files: Sequence[Path] | None = None) -> Built:
+    """Validate everything, then render each table as Parquet. Raises ProblemsFound."""
+    import polars as pl
+
+    from gsi_events import datapackage, schema
+    from gsi_events.pipeline import compile_repository
+
+    compiled = compile_repository(root, coding_files)
+    if compiled.problems:
+        raise ProblemsFound(compiled.problems)
+    files: dict[str, bytes] = {}
+    frames: dict[str, Any] = {}
+    resources = []
+    for name in schema.TABLES:
+        tbl = arrow_table(name, compiled.tables[name])
+        data = parquet_bytes(tbl)
+        path = f"{name}.parquet"
+        files[path] = data
+        frames[name] = pl.from_arrow(tbl)
+        resources.append(datapackage.resource(name, path, data))
+    sources = datapackage.archived_sources(compiled.tables["sources"].to_dicts())
+    return Built(files=files, frames=frames, resources=resources, sources=sources)
+
+
+def dumps(d: dict[str, Any]) -> bytes:
+    return (json.dumps(d, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    """Write a file by writing a temporary one beside it and renaming it into place."""
+    tmp = path.with_name(f".{path.name}{PARTIAL}{os.getpid()}")
+    try:
+        _write_file(tmp, data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def build(root: Path, out: Path, coding_files: Sequence[Path] | None = None
+          ) -> dict[str, Any]:
+    """`gsi-events build --out DIR`: the release's tables without publishing them."""
+    out = Path(out)
+    if (out / SUMS_FILE).exists():
+        raise ProblemsFound([Problem(str(out), "", "build.published",
+                                     "this folder holds a published release, which never "
+                                     "changes; build into another folder")])
+    built = build_tables(root, coding_files)
+    dp = built.datapackage()
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in built.files.items():
+        _replace_file(out / name, data)
+    _replace_file(out / DATAPACKAGE, dumps(dp))
+    return dp
+
+
+# --- publishing ---------------------------------------------------------------------------
+
+
+def _problem(version: str, rule: str, message: str, file: str = "") -> Problem:
+    return Problem(f"releases/{folder_name(version)}" + (f"/{file}" if file else ""), "",
+                   rule, message)
+
+
+def release_tables(release: loading.Release) -> dict[str, Any]:
+    return {name: release.load(name) for name in release.tables}
+
+
+def changes_entry(version: str, date: str, diff: dict[str, Any], message: str | None) -> str:
+    from gsi_events.diff import render
+
+    note = (message or "").strip() or ("First release." if diff["from"] is None else "")
+    parts = [f"## {version} ({date})", ""]
+    if note:
+        parts += [note, ""]
+    parts.append(render(diff))
+    return "\n".join(parts) + "\n"
+
+
+def sums_text(files: dict[str, bytes]) -> str:
+    return "".join(f"{sha256(data)}  {name}\n" for name, data in sorted(files.items()))
+
+
+def changelog_text(releases: Path | Traversable) -> str:
+    head = ("# Changelog\n\n"
+            "One entry per published release, newest first. Each entry is also kept in its\n"
+            f"release folder ({CHANGES_FILE}), beside the machine-readable diff against the\n"
+            f"previous release ({DIFF_FILE}). Written by `gsi-events release`.\n")
+    entries = [releases.joinpath(folder_name(v), CHANGES_FILE).read_text(encoding="utf-8")
+               for v in reversed(loading.versions(releases))]
+    return head + "".join("\n" + e for e in entries)
+
+
+def citation_text(releases: Path | Traversable) -> str:
+    """CITATION.cff for the newest release (before the first: for the dataset as such)."""
+    from gsi_events import citation, datapackage
+
+    if not loading.versions(releases):
+        return citation.cff(datapackage.jsonable(datapackage.package_metadata()))
+    r = loading.release_info(None, releases)
+    return citation.cff(r.datapackage, r.version, r.date, r.datapackage_sha256)
+
+
+def publish(root: Path, version: str, *, releases: Path | None = None,
+            message: str | None = None, created: dt.datetime | None = None,
+            coding_files: Sequence[Path] | None = None) -> Path:
+    """`gsi-events release X.Y.Z`: validate, build and publish releases/vX.Y.Z/ in one
+    step. Raises ProblemsFound, leaving everything as it was, when anything is wrong.
+
+    With the default releases folder (root/releases) it also rewrites root/CITATION.cff
+    for the new release; it always rewrites the releases folder's CHANGELOG.md."""
+    from gsi_events.diff import BUMPS, bump_between, compare
+
+    version = version.removeprefix("v")
+    if not loading.VERSION.match(version):
+        raise ProblemsFound([_problem(version, "release.version",
+                                      f"{version!r} is not a version X.Y.Z (e.g. 0.1.0)")])
+    is_default = releases is None
+    loc = Path(root) / "releases" if releases is None else Path(releases)
+    loc.mkdir(parents=True, exist_ok=True)
+    final = loc / folder_name(version)
+    have = loading.versions(loc)
+    if version in have or final.exists():
+        raise ProblemsFound([_problem(version, "release.exists",
+                                      f"release {version} is published already, and a "
+                                      "published release never changes; publish the "
+                                      "correction as a new version")])
+    if have and loading.version_key(version) < loading.version_key(have[-1]):
+        raise ProblemsFound([_problem(version, "release.order",
+                                      f"the newest release is {have[-1]}; a new release "
+                                      "must have a higher version")])
+    problems = verify(loc)[1]
+    if problems:
+        raise ProblemsFound([*problems, _problem(
+            version, "release.earlier_invalid",
+            "an earlier release fails verification (above); restore it before publishing")])
+
+    built = build_tables(root, coding_files)
+    when = (created or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    dp = built.datapackage(version=version, created=stamp)
+    previous = loading.release_info(have[-1], loc) if have else None
+    diff = compare(release_tables(previous) if previous else None, built.frames,
+                   previous.datapackage if previous else None, dp)
+    if previous is not None:
+        need, got = diff["required_bump"], bump_between(previous.version, version)
+        if need is None:
+            raise ProblemsFound([_problem(version, "release.unchanged",
+                                          f"nothing changed since {previous.version}: no "
+                                          "data, schema or metadata; nothing to release")])
+        if got is None or BUMPS.index(got) < BUMPS.index(need):
+            raise ProblemsFound([_problem(
+                version, "release.version_recipe",
+                f"{previous.version} -> {version} is a {got} bump, but the changes need at "
+                f"least a {need} bump (Frictionless data-package-version recipe: major for "
+                "an incompatible schema change, minor for data added, patch for data "
+                "corrected). Changes:\n" + "\n".join(
+                    s for lv in ("major", "minor", "patch") for s in diff["schema"][lv])
+                + ("\n" if any(diff["schema"].values()) else "")
+                + "\n".join(f"{n}: {len(t['added'])} rows added"
+                            for n, t in diff["tables"].items() if t["added"]))])
+
+    files = dict(built.files)
+    files[DATAPACKAGE] = dumps(dp)
+    files[DIFF_FILE] = dumps(diff)
+    files[CHANGES_FILE] = changes_entry(version, stamp[:10], diff, message).encode("utf-8")
+    files[SUMS_FILE] = sums_text(files).encode("utf-8")
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder_name(version)}{PARTIAL}", dir=loc))
+    try:
+        for name, data in files.items():
+            _write_file(tmp / name, data)
+            os.chmod(tmp / name, 0o444)
+        os.chmod(tmp, 0o755)
+        _fsync_dir(tmp)
+        if final.exists():
+            raise FileExistsError(f"{final} appeared while the release was being written")
+        os.rename(tmp, final)  # the one step that publishes
+        _fsync_dir(loc)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _replace_file(loc / CHANGELOG_FILE, changelog_text(loc).encode("utf-8"))
+    if is_default:
+        _replace_file(Path(root) / CITATION_FILE, citation_text(loc).encode("utf-8"))
+    return final
+
+
+# --- verifying ----------------------------------------------------------------------------
+
+
+def _files(folder: Traversable, prefix: str = "") -> list[str]:
+    out = []
+    for p in folder.iterdir():
+        if p.is_dir():
+            out += _files(p, f"{prefix}{p.name}/")
+        else:
+            out.append(prefix + p.name)
+    return sorted(out)
+
+
+def verify_release(folder: Traversable, version: str) -> list[Problem]:
+    """Every file of one release against its SHA256SUMS and datapackage.json."""
+    problems: list[Problem] = []
+
+    def problem(file: str, rule: str, message: str) -> None:
+        problems.append(_problem(version, rule, message, file))
+
+    present = _files(folder)
+    if SUMS_FILE not in present:
+        problem(SUMS_FILE, "release.sums_missing", f"{SUMS_FILE} is missing")
+        return problems
+    sums, bad = parse_sums(folder.joinpath(SUMS_FILE).read_text(encoding="utf-8"))
+    for line in bad:
+        problem(SUMS_FILE, "release.sums_format", f"line not of the form '<sha256>  <file>': "
+                f"{line!r}")
+    for name, expected in sorted(sums.items()):
+        if name not in present:
+            problem(name, "release.file_missing", f"listed in {SUMS_FILE} but missing")
+            continue
+        actual = sha256(folder.joinpath(name).read_bytes())
+        if actual != expected:
+            problem(name, "release.hash", f"sha256 is {actual}, but {SUMS_FILE} records "
+                    f"{expected}: the file changed after publication")
+    for name in present:
+        if name != SUMS_FILE and name not in sums:
+            problem(name, "release.file_unlisted",
+                    f"not listed in {SUMS_FILE}: added after publication")
+    if DATAPACKAGE not in present:
+        problem(DATAPACKAGE, "release.datapackage_missing", f"{DATAPACKAGE} is missing")
+        return problems
+    try:
+        dp = json.loads(folder.joinpath(DATAPACKAGE).read_bytes())
+    except ValueError as e:
+        problem(DATAPACKAGE, "release.datapackage_json", f"not valid JSON: {e}")
+        return problems
+    if dp.get("version") != version:
+        problem(DATAPACKAGE, "release.version_mismatch",
+                f"records version {dp.get('version')!r}, but the folder is "
+                f"{folder_name(version)}")
+    for r in dp.get("resources", []):
+        path = r.get("path")
+        if not isinstance(path, str) or path not in present:
+            problem(str(path), "release.resource_missing",
+                    f"resource {r.get('name')!r}: its file {path!r} is missing")
+            continue
+        data = folder.joinpath(path).read_bytes()
+        if r.get("bytes") != len(data):
+            problem(path, "release.bytes", f"{len(data)} bytes, but {DATAPACKAGE} records "
+                    f"{r.get('bytes')}")
+        if r.get("hash") != f"sha256:{sha256(data)}":
+            problem(path, "release.resource_hash", f"sha256 is {sha256(data)}, but "
+                    f"{DATAPACKAGE} records {r.get('hash')}")
+        if path not in sums:
+            problem(path, "release.file_unlisted", f"not listed in {SUMS_FILE}")
+    return problems
+
+
+def verify(releases: Path | Traversable | None = None, version: str | None = None
+           ) -> tuple[list[str], list[Problem]]:
+    """(versions checked, problems) for every release, or for one."""
+    loc = loading.releases_location(releases)
+    have = loading.versions(loc)
+    if version is not None:
+        version = version.removeprefix("v")
+        if version not in have:
+            return [], [_problem(version, "release.unknown",
+                                 f"no release {version}; published: "
+                                 f"{', '.join(have) or 'none'}")]
+        return [version], verify_release(loc.joinpath(folder_name(version)), version)
+    problems: list[Problem] = []
+    if loc.is_dir():
+        for p in loc.iterdir():
+            if PARTIAL in p.name:
+                problems.append(Problem(f"releases/{p.name}", "", "release.partial",
+                                        "an unfinished release (interrupted while being "
+                                        "written): delete it"))
+    for v in have:
+        problems += verify_release(loc.joinpath(folder_name(v)), v)
+    return have, problems
