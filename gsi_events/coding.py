@@ -28,6 +28,9 @@ SECOND_CODING_DIR = "coding/second"
 RETIRED_FILE = "coding/retired.yaml"
 SOURCE_FILE = re.compile(r"^src-[0-9]{4,}$")
 DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# Integers are 32-bit in the release files (release.ARROW_TYPES: R's own integer type); a
+# larger number could not be written, and one beyond 64 bits would not even fit a table.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 # Keys of a coding file that are structure, not fields of a table.
 FILE_KEYS = ("source", "coder", "notes", "events")
@@ -128,6 +131,9 @@ def coerce(f: Field, value: Any) -> tuple[Any, str | None]:
         return None, f"{f.key} must be text, found {_describe(value)}"
     if f.type == "integer":
         if isinstance(value, int) and not isinstance(value, bool):
+            if not INT_MIN <= value <= INT_MAX:
+                return None, (f"{f.key} must be a whole number from {INT_MIN} to {INT_MAX} "
+                              f"(releases store 32-bit integers), found {value}")
             return int(value), None
         hint = ""
         if isinstance(value, str) and re.fullmatch(r"[0-9][0-9,. _]*", value.strip()):
