@@ -199,7 +199,9 @@ def read_source(path: Path, root: Path) -> tuple[SourceRecord | None, list[Probl
     source_id = path.stem
     data, problems = read_yaml(path, rel)
     if data is None:
-        return None, problems
+        return None, problems or [Problem(rel, record_label("source", source_id, None),
+            "sources.not_a_mapping", "the source record is empty; it is a mapping of the "
+            "sources fields (publisher, url, ...)")]
     label = record_label("source", source_id, line_of(data))
     if not SOURCE_FILE.match(source_id):
         problems.append(Problem(rel, label, "archive.file_name",
@@ -288,7 +290,9 @@ def read_coding(path: Path, root: Path) -> tuple[Coding | None, list[Problem]]:
     rel = path.relative_to(root).as_posix()
     data, problems = read_yaml(path, rel)
     if data is None:
-        return None, problems
+        return None, problems or [Problem(rel, "", "coding.not_a_mapping",
+            "the file is empty; a coding file is a mapping with the keys source, coder and "
+            "events")]
     if not isinstance(data, dict):
         return None, [Problem(rel, "", "coding.not_a_mapping",
             "a coding file is a mapping with the keys source, coder and events")]
@@ -335,8 +339,17 @@ def read_retired(root: Path) -> tuple[dict[str, set[str]], list[Problem]]:
     out: dict[str, set[str]] = {"events": set(), "sources": set()}
     if data is None:
         return out, problems
+    if not isinstance(data, dict):
+        return out, [Problem(RETIRED_FILE, "line 1", "retired.entry",
+            "retired.yaml is a mapping with the keys events and sources, each a list of "
+            "entries with an id and a reason")]
     for kind in ("events", "sources"):
-        for item in (data or {}).get(kind) or []:
+        items = data.get(kind) or []
+        if not isinstance(items, list):
+            problems.append(Problem(RETIRED_FILE, f"line {line_of(data, kind) or '?'}",
+                "retired.entry", f"{kind} must be a list of entries with an id and a reason"))
+            continue
+        for item in items:
             ident = item.get("id") if isinstance(item, dict) else None
             if not isinstance(ident, str) or not isinstance(item.get("reason"), str):
                 problems.append(Problem(RETIRED_FILE, f"line {line_of(item) or '?'}",
