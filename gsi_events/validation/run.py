@@ -120,6 +120,11 @@ def _near(row: dict[str, Any], ctx: Context) -> str:
 def validate_tables(frames: dict[str, pl.DataFrame], provenance: dict[str, list[Provenance]],
                     archive: dict[str, SourceRecord] | None) -> list[Problem]:
     """Every problem in every table; empty when all is well."""
+    missing = [Problem(f"{t} table", "", f"{t}.{name}.missing", f"column {name} is missing")
+               for t in schema.TABLES for name in schema.table(t).field_names
+               if name not in (frames[t].columns if t in frames else ())]
+    if missing:  # the checks, within and across tables, read these columns
+        return missing
     ctx = Context(frames=frames, archive=archive)
     problems: list[Problem] = []
     for table in schema.TABLES:
