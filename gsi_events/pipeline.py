@@ -10,7 +10,7 @@ from pathlib import Path
 from gsi_events.coding import Repository, read_repository
 from gsi_events.problems import Problem
 from gsi_events.tables import Tables, build_tables
-from gsi_events.validation.run import validate_tables
+from gsi_events.validation.run import validate_reports, validate_tables
 
 
 @dataclass
@@ -30,6 +30,7 @@ def compile_repository(root: Path, coding_files: Sequence[Path] | None = None) -
     tables = build_tables(repo)
     archive = {s.source_id: s for s in repo.sources}
     problems = repo.problems + validate_tables(tables.frames, tables.provenance, archive)
+    problems += validate_reports(repo.reports, tables.frames)
     return Compiled(repo=repo, tables=tables, problems=sorted(set(problems)))
 
 

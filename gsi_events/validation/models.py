@@ -94,3 +94,21 @@ def model(table: str, ctx: Context) -> pa.DataFrameSchema:
              if r.needs != "archive" or ctx.archive is not None]
     return pa.DataFrameSchema(columns, checks=key_checks(t, ctx) + rules, strict=True,
                               name=table)
+
+
+def report_model(table: str) -> pa.DataFrameSchema:
+    """The checks one source's report can break on its own: the field checks of the
+    fields coders write and the rules that read only those (no keys, no uniqueness, no
+    derived fields, nothing across tables). For reports the tables do not show."""
+    t = schema.table(table)
+    names = {*t.primary_key, *(f.name for f in t.coded_fields)}
+    columns = {
+        f.name: pa.Column(schema.polars_dtype(f.type), nullable=True, required=True,
+                          checks=[ch for ch in field_checks(table, f)
+                                  if not str(ch.name).endswith(".unique")])
+        for f in t.fields if f.name in names
+    }
+    ctx = Context(frames={}, archive=None)
+    rules = [expr_check(f"{table}.{r.id}", RULES[f"{table}.{r.id}"](ctx)) for r in t.rules
+             if r.needs is None and set(r.fields) <= names]
+    return pa.DataFrameSchema(columns, checks=rules, name=table)

@@ -9,10 +9,10 @@ import pandera.polars as pa
 import polars as pl
 
 from gsi_events import schema
-from gsi_events.coding import SourceRecord
+from gsi_events.coding import Report, SourceRecord
 from gsi_events.problems import Problem
 from gsi_events.tables import Provenance
-from gsi_events.validation.models import model
+from gsi_events.validation.models import model, report_model
 from gsi_events.validation.rules import NEEDS_QUOTE, Context, quoted_aspects
 
 CODELIST_WORDS = {
@@ -128,35 +128,74 @@ def validate_tables(frames: dict[str, pl.DataFrame], provenance: dict[str, list[
     ctx = Context(frames=frames, archive=archive)
     problems: list[Problem] = []
     for table in schema.TABLES:
-        df = frames[table]
-        try:
-            model(table, ctx).validate(df, lazy=True)
+        problems += _check(table, frames[table], provenance.get(table, []),
+                           model(table, ctx), ctx)
+    return problems
+
+
+def _check(table: str, df: pl.DataFrame, prov: list[Provenance], dfs: pa.DataFrameSchema,
+           ctx: Context) -> list[Problem]:
+    """One table's failures against a model, as Problems."""
+    problems: list[Problem] = []
+    try:
+        dfs.validate(df, lazy=True)
+        return problems
+    except pa.errors.SchemaErrors as e:
+        failures = list(e.failure_cases.iter_rows(named=True))
+    broken_types = any(str(f["check"]).startswith("dtype(") for f in failures)
+    quote_missing: set[int] = set()
+    found: list[tuple[int | None, str, Problem]] = []
+    for fail in failures:
+        rule_id = _rule_id(table, fail)
+        index = fail["index"]
+        if index is None and broken_types and not rule_id.endswith(".type"):
+            continue  # a check that could not run on a wrongly typed column
+        row = df.row(index, named=True) if index is not None and index < len(df) else None
+        if index is not None and index < len(prov):
+            file, record = prov[index]
+        else:
+            file = f"{table} table"
+            pk = schema.table(table).primary_key
+            record = (", ".join(f"{k} {row.get(k)}" for k in pk) if row else "")
+        if rule_id == "evidence.quote_in_source" and index is not None:
+            quote_missing.add(index)
+        found.append((index, rule_id,
+                      Problem(file, record, rule_id, message(rule_id, row, fail, ctx))))
+    for index, rule_id, problem in found:
+        if index in quote_missing and rule_id in ("evidence.char_start.required",
+                                                  "evidence.char_end.required"):
+            continue  # the quote was not found; quote_in_source says so once
+        problems.append(problem)
+    return problems
+
+
+def validate_reports(reports: list[Report], frames: dict[str, pl.DataFrame]) -> list[Problem]:
+    """The checks of `report_model` on every report whose own values the tables do not
+    hold: the events and participants tables show each event's primary report (merged),
+    so a mistake in another source's report (an unknown action or country code, counts
+    out of order) would otherwise pass unseen."""
+    primary = dict(frames["events"].select("event_id", "primary_source_id").iter_rows())
+    rows: dict[str, list[dict[str, Any]]] = {"events": [], "participants": []}
+    prov: dict[str, list[Provenance]] = {"events": [], "participants": []}
+    for r in reports:
+        if primary.get(r.event_id) == r.source_id:
             continue
-        except pa.errors.SchemaErrors as e:
-            failures = list(e.failure_cases.iter_rows(named=True))
-        broken_types = any(str(f["check"]).startswith("dtype(") for f in failures)
-        prov = provenance.get(table, [])
-        quote_missing: set[int] = set()
-        found: list[tuple[int | None, str, Problem]] = []
-        for fail in failures:
-            rule_id = _rule_id(table, fail)
-            index = fail["index"]
-            if index is None and broken_types and not rule_id.endswith(".type"):
-                continue  # a check that could not run on a wrongly typed column
-            row = df.row(index, named=True) if index is not None and index < len(df) else None
-            if index is not None and index < len(prov):
-                file, record = prov[index]
-            else:
-                file = f"{table} table"
-                pk = schema.table(table).primary_key
-                record = (", ".join(f"{k} {row.get(k)}" for k in pk) if row else "")
-            if rule_id == "evidence.quote_in_source" and index is not None:
-                quote_missing.add(index)
-            found.append((index, rule_id,
-                          Problem(file, record, rule_id, message(rule_id, row, fail, ctx))))
-        for index, rule_id, problem in found:
-            if index in quote_missing and rule_id in ("evidence.char_start.required",
-                                                      "evidence.char_end.required"):
-                continue  # the quote was not found; quote_in_source says so once
-            problems.append(problem)
+        rows["events"].append({"event_id": r.event_id, **r.fields})
+        prov["events"].append((r.file, r.label))
+        for n, p in enumerate(r.participants, 1):
+            rows["participants"].append({**{k: v for k, v in p.items() if k != "_line"},
+                                         "event_id": r.event_id, "participant_no": n})
+            line = p.get("_line")
+            prov["participants"].append(
+                (r.file, f"{r.label}, participant {n}" + (f" (line {line})" if line else "")))
+    ctx = Context(frames=frames, archive=None)
+    problems: list[Problem] = []
+    for table, table_rows in rows.items():
+        if not table_rows:
+            continue
+        dfs = report_model(table)
+        cols = {name: col.dtype.type for name, col in dfs.columns.items()}
+        df = pl.DataFrame([{c: row.get(c) for c in cols} for row in table_rows], schema=cols,
+                          orient="row")
+        problems += _check(table, df, prov[table], dfs, ctx)
     return problems
