@@ -1,0 +1,131 @@
+"""End to end from a wheel: publish two releases in a scratch copy of the project, build a
+wheel there, install it in a fresh virtual environment, and use verify, versions, load, cite
+and diff with no repository around. Marked slow (it installs the dependencies from the
+package index, about a minute with a warm pip cache): `pytest -m "not slow"` skips it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from _release_support import CREATED, REPO, copy_data, edit_summary, run
+
+from gsi_events import loading, release
+from gsi_events.problems import ProblemsFound
+
+pytestmark = pytest.mark.slow
+
+
+def project_copy(dest: Path) -> Path:
+    dest.mkdir()
+    for name in ("pyproject.toml", "README.md", "CITATION.cff"):
+        shutil.copy2(REPO / name, dest / name)
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc", ".*.partial-*")
+    for name in ("gsi_events", "schemas", "releases"):
+        shutil.copytree(REPO / name, dest / name, ignore=skip)
+    for p in (dest / "releases").rglob("*"):
+        os.chmod(p, 0o755 if p.is_dir() else 0o644)
+    return copy_data(dest)
+
+
+def publish_next(root: Path) -> str:
+    have = loading.versions(root / "releases")
+    if not have:
+        release.publish(root, "0.1.0", created=CREATED)
+        have = ["0.1.0"]
+    edit_summary(root)
+    a, b, c = loading.version_key(have[-1])
+    for version in (f"{a}.{b}.{c + 1}", f"{a}.{b + 1}.0", f"{a + 1}.0.0"):
+        try:
+            release.publish(root, version, created=CREATED, message="Wheel test correction.")
+            return version
+        except ProblemsFound as e:
+            if {p.rule for p in e.problems} != {"release.version_recipe"}:
+                raise
+    raise AssertionError("no version bump was accepted")
+
+
+def test_wheel_in_a_fresh_virtual_environment(tmp_path: Path) -> None:
+    root = project_copy(tmp_path / "project")
+    newest = publish_next(root)
+    have = loading.versions(root / "releases")
+    previous = have[-2]
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "VIRTUAL_ENV", loading.RELEASES_ENV)}
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    built = run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
+                tmp_path / "dist", root, env=env, timeout=900)
+    assert built.returncode == 0, built.stderr
+    wheel = next((tmp_path / "dist").glob("gsi_events-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    for v in have:
+        assert f"gsi_events/_data/releases/v{v}/SHA256SUMS" in names
+        assert f"gsi_events/_data/releases/v{v}/events.parquet" in names
+    assert "gsi_events/_data/schemas/events.yaml" in names
+
+    venv = tmp_path / "venv"
+    made = run(sys.executable, "-m", "venv", venv, env=env, timeout=300)
+    assert made.returncode == 0, made.stderr
+    bin_ = venv / "bin"
+    installed = run(bin_ / "python", "-m", "pip", "install", "-q", wheel, env=env,
+                    timeout=1800)
+    assert installed.returncode == 0, installed.stderr[-3000:]
+
+    elsewhere = tmp_path / "elsewhere"  # no checkout here or above it
+    elsewhere.mkdir()
+
+    def cli(*args: str) -> tuple[int, str]:
+        out = run(bin_ / "gsi-events", *args, cwd=elsewhere, env=env, timeout=300)
+        assert "Traceback" not in out.stdout + out.stderr, out.stderr
+        return out.returncode, out.stdout
+
+    assert cli("versions")[1].split()[::2] == have
+    code, out = cli("verify")
+    assert code == 0 and ", ".join(have) in out, out
+    code, out = cli("cite", "--format", "bibtex")
+    assert code == 0 and f"version      = {{{newest}}}" in out
+    code, out = cli("cite", "--version", previous, "--format", "cff")
+    assert code == 0 and f'version: "{previous}"' in out
+    code, out = cli("diff", "--json")
+    d = json.loads(out)
+    assert (d["from"], d["to"]) == (previous, newest)
+    assert [c["fields"] for c in d["tables"]["events"]["changed"]] == [["summary"]]
+    code, out = cli("cite", "--version", "9.9.9")
+    assert code == 1 and f"published releases: {', '.join(have)}" in out
+
+    script = (
+        "import json, sys, gsi_events\n"
+        "df = gsi_events.load()\n"
+        f"old = gsi_events.load('events', version={previous!r})\n"
+        "print(json.dumps({'file': gsi_events.__file__, 'versions': gsi_events.versions(),\n"
+        "  'version': gsi_events.release_info().version, 'rows': df.height,\n"
+        "  'pandas_rows': len(df.to_pandas()), 'old_rows': old.height,\n"
+        "  'pandera': 'pandera' in sys.modules,\n"
+        "  'apa': gsi_events.cite()}))\n")
+    out = run(bin_ / "python", "-c", script, cwd=elsewhere, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    assert got["file"].startswith(str(venv))  # the installed package, not the checkout
+    assert got["versions"] == have and got["version"] == newest
+    assert got["rows"] == got["pandas_rows"] > 0 and got["old_rows"] > 0
+    assert got["pandera"] is False
+    assert f"(Version {newest})" in got["apa"]
+
+    # One changed byte in an installed release: verify and load both fail.
+    site = Path(got["file"]).parent
+    target = site / "_data" / "releases" / f"v{previous}" / "events.parquet"
+    os.chmod(target, 0o644)
+    data = bytearray(target.read_bytes())
+    data[100] ^= 0xFF
+    target.write_bytes(bytes(data))
+    code, out = cli("verify")
+    assert code == 1 and "release.hash" in out
+    out = run(bin_ / "python", "-c", f"import gsi_events; gsi_events.load(version={previous!r})",
+              cwd=elsewhere, env=env, timeout=300)
+    assert out.returncode == 1 and "IntegrityError" in out.stderr
