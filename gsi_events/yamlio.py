@@ -8,6 +8,7 @@ against the schema, so one bad date does not hide the rest of the file.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from gsi_events.problems import Problem
 
@@ -94,7 +96,16 @@ def read_yaml(path: Path, rel: str) -> tuple[Any, list[Problem]]:
     if problems:
         return None, problems
     try:
-        return _yaml().load(text), []
+        data = _yaml().load(text)
+    except RecursionError:
+        return None, [Problem(rel, "", "yaml.syntax",
+            "lists or mappings are nested too deeply to read (a coding file needs four levels)")]
+    except ReaderError as e:
+        where, col = _position(text, e.position)
+        char = e.character if isinstance(e.character, int) else ord(str(e.character)[:1] or " ")
+        return None, [Problem(rel, where, "yaml.syntax",
+            f"not valid YAML{col}: the control character U+{char:04X} is not allowed in "
+            "a YAML file; delete it")]
     except DuplicateKeyError as e:
         mark = e.problem_mark
         key = str(e.problem).split('"')[1] if '"' in str(e.problem) else "a key"
@@ -108,3 +119,35 @@ def read_yaml(path: Path, rel: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(rel, where, "yaml.syntax", f"not valid YAML{col}: {what}")]
     except YAMLError as e:
         return None, [Problem(rel, "", "yaml.syntax", f"not valid YAML: {e}")]
+    escape = _SURROGATE_ESCAPE.search(text)
+    if escape and _has_surrogate(data):
+        where, col = _position(text, escape.start())
+        return None, [Problem(rel, where, "yaml.syntax",
+            f"not valid YAML text{col}: the escape {escape.group()} stands for half a "
+            "character (a lone UTF-16 surrogate); write the character itself")]
+    return data, []
+
+
+# A \u or \U escape of a code point in U+D800..U+DFFF (not a character on its own).
+_SURROGATE_ESCAPE = re.compile(r"\\(u[dD][89a-fA-F]|U0000[dD][89a-fA-F])[0-9a-fA-F]{2}")
+
+
+def _position(text: str, offset: int) -> tuple[str, str]:
+    """("line N", " (column C)") of a character offset into text."""
+    line = text.count("\n", 0, offset) + 1
+    column = offset - text.rfind("\n", 0, offset)
+    return f"line {line}", f" (column {column})"
+
+
+def _has_surrogate(data: Any) -> bool:
+    """True when a key or value anywhere in the data holds a lone surrogate."""
+    todo, seen = [data], set()
+    while todo:
+        x = todo.pop()
+        if isinstance(x, str):
+            if any("\ud800" <= ch <= "\udfff" for ch in x):
+                return True
+        elif isinstance(x, dict | list | tuple) and id(x) not in seen:
+            seen.add(id(x))
+            todo += [*x.keys(), *x.values()] if isinstance(x, dict) else list(x)
+    return False
