@@ -6,9 +6,13 @@ schema and metadata changes; and the version bump the Frictionless data-package-
 recipe asks for:
 
 - major: the schema changed incompatibly (a table or field removed, renamed, reordered or
-  retyped; a key changed; a constraint made stricter);
-- minor: data added (rows, a table), or the schema relaxed (a category or field allowed);
-- patch: data corrected (rows changed or removed) or descriptive metadata changed.
+  retyped; a key changed; a constraint made stricter), or rows removed that other tables
+  refer to;
+- minor: data added (rows, a table), or the schema relaxed (e.g. a category allowed);
+- patch: data corrected (rows changed, or removed where nothing refers to them), or
+  descriptive metadata changed.
+
+(https://datapackage.org/recipes/data-package-version/)
 
 Imports polars and the standard library only.
 """
@@ -151,6 +155,29 @@ def schema_changes(old_dp: dict[str, Any] | None, new_dp: dict[str, Any]
     return out
 
 
+def data_changes(tables: dict[str, Any], new_dp: dict[str, Any], *, first: bool = False
+                 ) -> dict[str, list[str]]:
+    """Row changes sorted into major, minor and patch changes, as the recipe sorts them:
+    rows added are minor; rows corrected or removed are a patch, except rows removed from a
+    table other tables refer to by foreign key (deleting referenced data is major)."""
+    out: dict[str, list[str]] = {"major": [], "minor": [], "patch": []}
+    if first:
+        return out
+    referenced = {fk["reference"]["resource"] for r in new_dp.get("resources", [])
+                  for fk in r.get("schema", {}).get("foreignKeys") or []}
+    for name, t in tables.items():
+        removed = t["rows_before"] if t["removed"] == "all" else len(t["removed"])
+        if t["added"]:
+            out["minor"].append(f"{name}: {len(t['added'])} rows added")
+        if removed:
+            level = "major" if name in referenced else "patch"
+            why = " that other tables refer to" if name in referenced else ""
+            out[level].append(f"{name}: {removed} rows removed{why}")
+        if t["changed"]:
+            out["patch"].append(f"{name}: {len(t['changed'])} rows corrected")
+    return out
+
+
 def compare(old_tables: dict[str, Any] | None, new_tables: dict[str, Any],
             old_dp: dict[str, Any] | None, new_dp: dict[str, Any]) -> dict[str, Any]:
     """The whole diff between two releases (old_* None: the first release)."""
@@ -167,24 +194,23 @@ def compare(old_tables: dict[str, Any] | None, new_tables: dict[str, Any],
         old = (old_tables or {})[name]
         tables[name] = {"primary_key": [], "rows_before": old.height, "rows_after": 0,
                         "added": [], "removed": "all", "changed": []}
+    first = old_dp is None
     schema = schema_changes(old_dp, new_dp)
-    return {"from": None if old_dp is None else old_dp.get("version"),
+    data = data_changes(tables, new_dp, first=first)
+    return {"from": None if first else old_dp.get("version"),  # type: ignore[union-attr]
             "to": new_dp.get("version"),
-            "required_bump": required_bump(schema, tables, first=old_dp is None),
-            "schema": schema, "tables": tables}
+            "required_bump": required_bump(schema, data, first=first),
+            "schema": schema, "data": data, "tables": tables}
 
 
-def required_bump(schema: dict[str, list[str]], tables: dict[str, Any], *, first: bool = False
-                  ) -> str | None:
+def required_bump(schema: dict[str, list[str]], data: dict[str, list[str]], *,
+                  first: bool = False) -> str | None:
     """The smallest version bump the recipe allows; None when nothing changed."""
     if first:
         return "minor"
-    if schema["major"]:
-        return "major"
-    if schema["minor"] or any(t["added"] for t in tables.values()):
-        return "minor"
-    if schema["patch"] or any(t["removed"] or t["changed"] for t in tables.values()):
-        return "patch"
+    for level in ("major", "minor", "patch"):
+        if schema[level] or data[level]:
+            return level
     return None
 
 

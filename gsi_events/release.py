@@ -300,10 +300,8 @@ def publish(root: Path, version: str, *, releases: Path | None = None,
                 f"least a {need} bump (Frictionless data-package-version recipe: major for "
                 "an incompatible schema change, minor for data added, patch for data "
                 "corrected). Changes:\n" + "\n".join(
-                    s for lv in ("major", "minor", "patch") for s in diff["schema"][lv])
-                + ("\n" if any(diff["schema"].values()) else "")
-                + "\n".join(f"{n}: {len(t['added'])} rows added"
-                            for n, t in diff["tables"].items() if t["added"]))])
+                    f"  {lv}: {s}" for lv in BUMPS[::-1]
+                    for s in diff["schema"][lv] + diff["data"][lv]))])
 
     files = dict(built.files)
     files[DATAPACKAGE] = dumps(dp)

@@ -67,6 +67,7 @@ def test_nulls_equal_nulls() -> None:
     ("retype a field", "major"),
     ("make a field required", "major"),
     ("add a table", "minor"),
+    ("remove a row other tables refer to", "major"),
     ("nothing", None),
 ])
 def test_required_bump_follows_the_recipe(change: str, bump: str | None) -> None:
@@ -95,6 +96,14 @@ def test_required_bump_follows_the_recipe(change: str, bump: str | None) -> None
         f[1]["type"] = "number"
     elif change == "make a field required":
         f[1]["constraints"] = {"required": True}
+    elif change == "remove a row other tables refer to":
+        new_t["events"] = OLD.head(2)
+        new_dp["resources"].append({"name": "evidence", "schema": {
+            "fields": fields[:1], "primaryKey": ["event_id"], "foreignKeys": [
+                {"fields": ["event_id"], "reference": {"resource": "events",
+                                                       "fields": ["event_id"]}}]}})
+        old_dp["resources"].append(new_dp["resources"][-1])
+        old_t["evidence"] = new_t["evidence"] = OLD.select("event_id").head(2)
     elif change == "add a table":
         new_dp["resources"].append({"name": "more", "schema": {"fields": fields,
                                                                "primaryKey": ["event_id"]}})
