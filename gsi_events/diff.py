@@ -47,14 +47,14 @@ def table_diff(pk: list[str], old: Any, new: Any) -> dict[str, Any]:
         keys_new = keys_new.cast(pl.String)
         old = old.with_columns(keys_old)
         new = new.with_columns(keys_new)
-    added = new.join(old.select(pk), on=pk, how="anti", nulls_equal=True).select(pk)
-    removed = old.join(new.select(pk), on=pk, how="anti", nulls_equal=True).select(pk)
+    # Primary keys are never null (validation requires them), so plain joins match them.
+    added = new.join(old.select(pk), on=pk, how="anti").select(pk).sort(pk)
+    removed = old.join(new.select(pk), on=pk, how="anti").select(pk).sort(pk)
     out["added"] = [{k: _json(v) for k, v in r.items()} for r in added.to_dicts()]
     out["removed"] = [{k: _json(v) for k, v in r.items()} for r in removed.to_dicts()]
     common = [c for c in new.columns if c in old.columns and c not in pk]
     if common:
-        both = new.join(old, on=pk, how="inner", suffix="__before", nulls_equal=True,
-                        maintain_order="left")
+        both = new.join(old, on=pk, how="inner", suffix="__before").sort(pk)
         exprs = []
         for c in common:
             a, b = pl.col(c), pl.col(f"{c}__before")
