@@ -37,7 +37,7 @@ CHANGELOG_FILE = "CHANGELOG.md"  # in releases/: every entry, newest first
 CITATION_FILE = "CITATION.cff"
 PARTIAL = ".partial-"  # marks a release folder still being written
 
-# The Parquet writer's settings, pinned. Plain pages (v1), one row group, zstd; strings are
+# The Parquet writer's settings, pinned. Plain pages (v1), zstd; strings are
 # dictionary-encoded inside the file but read back as plain strings.
 PARQUET_WRITER: dict[str, Any] = {
     "compression": "zstd",
