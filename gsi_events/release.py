@@ -120,13 +120,34 @@ class Built:
     frames: dict[str, Any]  # table -> polars DataFrame, typed as in the files
     resources: list[dict[str, Any]]
     sources: list[dict[str, Any]]  # datapackage `sources` entries of the archived texts
+    quality: dict[str, Any] | None = None  # inter-coder agreement, when double-coded
 
     def datapackage(self, version: str | None = None, created: str | None = None
                     ) -> dict[str, Any]:
         from gsi_events import datapackage
 
         return datapackage.descriptor(self.resources, sources=self.sources,
-                                      build=build_info(), version=version, created=created)
+                                      build=build_info(), version=version, created=created,
+                                      quality=self.quality)
+
+
+def quality(root: Path) -> dict[str, Any]:
+    """Inter-coder agreement between coding/ and coding/second/, as the data stands, and
+    the figures of the blind pass (docs/agreement-blind-pass.json) where recorded."""
+    from gsi_events.agreement import agreement
+
+    result, problems = agreement(root)
+    if problems or not result.sources:
+        return {}
+    out: dict[str, Any] = {"intercoder_agreement": result.as_dict()}
+    blind = root / "docs" / "agreement-blind-pass.json"
+    if blind.is_file():
+        out["intercoder_agreement_blind_pass"] = {
+            "note": "The second coder's blind pass against the main coding as it was before "
+                    "the codebook was clarified; see docs/agreement.md.",
+            **json.loads(blind.read_text(encoding="utf-8")),
+        }
+    return out
 
 
 def build_tables(root: Path, coding_files: Sequence[Path] | None = None) -> Built:
@@ -150,7 +171,8 @@ def build_tables(root: Path, coding_files: Sequence[Path] | None = None) -> Buil
         frames[name] = pl.from_arrow(tbl)
         resources.append(datapackage.resource(name, path, data))
     sources = datapackage.archived_sources(compiled.tables["sources"].to_dicts())
-    return Built(files=files, frames=frames, resources=resources, sources=sources)
+    return Built(files=files, frames=frames, resources=resources, sources=sources,
+                 quality=quality(root))
 
 
 def dumps(d: dict[str, Any]) -> bytes:
