@@ -217,3 +217,14 @@ def test_pledges_lists_pledges_with_deliveries(root: Path) -> None:
     row = pledges(tables=tables).filter(pl.col("pledge_event_id") == "ev-0002").row(0, named=True)
     assert row["deliveries"] == 1 and row["count_delivered"] == 2700
     assert row["delivery_event_ids"] == "ev-0004"
+
+
+def test_release_metadata_carries_the_agreement_figures() -> None:
+    from gsi_events.release import quality
+
+    q = quality(REPO)
+    figures = q["intercoder_agreement"]
+    assert figures["coder_a"] == "coder-a" and figures["coder_b"] == "coder-b"
+    assert 0 <= figures["match_rate"] <= 1
+    assert {f["field"] for f in figures["fields"]} >= {"action", "status", "count_best"}
+    assert "note" in q["intercoder_agreement_blind_pass"]
