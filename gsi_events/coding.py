@@ -63,6 +63,9 @@ class Report:
     file: str
     line: int | None
     canonical: bool = False
+    # "table.field" of values that could not be read (wrong type, missing): set only on a
+    # rejected report (Coding.rejected), whose other values are still checked
+    untyped: frozenset[str] = frozenset()
 
     @property
     def label(self) -> str:
@@ -75,6 +78,9 @@ class Coding:
     coder: str
     reports: list[Report]
     file: str
+    # reports with problems of their own values: kept out of the tables, so that one
+    # mistake does not spread, but checked value by value (validation.run.validate_reports)
+    rejected: list[Report] = field(default_factory=list)
 
 
 @dataclass
@@ -90,6 +96,10 @@ class Repository:
     @property
     def reports(self) -> list[Report]:
         return [r for c in self.codings for r in c.reports]
+
+    @property
+    def rejected_reports(self) -> list[Report]:
+        return [r for c in self.codings for r in c.rejected]
 
     def source(self, source_id: str) -> SourceRecord | None:
         return next((s for s in self.sources if s.source_id == source_id), None)
@@ -278,12 +288,26 @@ def parse_report(data: Any, source_id: str, rel: str, line: int | None
             problems += found
             row["_line"] = item_line
             parts[key].append(row)
-    if problems:
+    if problems and (not isinstance(event_id, str)
+                     or not all(_value_problem(p.rule) for p in problems)):
         return None, problems
+    untyped = frozenset(p.rule.rsplit(".", 1)[0] for p in problems
+                        if p.rule.endswith((".type", ".required")))
     return Report(source_id=source_id, event_id=event_id, fields=fields,
                   participants=parts["participants"], links=parts["links"],
                   quotes=parts["quotes"], file=rel, line=line,
-                  canonical=canonical), []
+                  canonical=canonical is True, untyped=untyped), problems
+
+
+def _value_problem(rule: str) -> bool:
+    """True for a problem with one value of a report (a wrong type, a missing or unknown
+    key), after which the report's other values can still be checked."""
+    table, _, rest = rule.partition(".")
+    name, _, kind = rest.rpartition(".")
+    if table not in ("events", "participants", "evidence", "event_links"):
+        return False
+    return rest == "unknown_key" or (kind in ("type", "required")
+                                     and name not in ("participants", "links", "quotes"))
 
 
 def read_coding(path: Path, root: Path) -> tuple[Coding | None, list[Problem]]:
@@ -316,6 +340,7 @@ def read_coding(path: Path, root: Path) -> tuple[Coding | None, list[Problem]]:
     problems += found
     reports: list[Report] = []
     seen: dict[str, int | None] = {}
+    rejected: list[Report] = []
     for item, line in items:
         report, found = parse_report(item, source_id, rel, line)
         problems += found
@@ -327,8 +352,9 @@ def read_coding(path: Path, root: Path) -> tuple[Coding | None, list[Problem]]:
                 f"{seen[report.event_id]}); one source reports an event once"))
             continue
         seen[report.event_id] = report.line
-        reports.append(report)
-    return Coding(source_id=source_id, coder=str(coder or ""), reports=reports, file=rel), problems
+        (rejected if found else reports).append(report)
+    return Coding(source_id=source_id, coder=str(coder or ""), reports=reports, file=rel,
+                  rejected=rejected), problems
 
 
 def read_retired(root: Path) -> tuple[dict[str, set[str]], list[Problem]]:
@@ -387,6 +413,8 @@ def cross_file_problems(repo: Repository) -> list[Problem]:
     known = {s.source_id for s in repo.sources}
     by_source: dict[str, str] = {}
     for c in repo.codings:
+        if c.source_id not in known:  # no quote can be found: checked, but not tabled
+            c.rejected, c.reports = [*c.rejected, *c.reports], []
         if c.source_id not in known and (repo.root / ARCHIVE_DIR / f"{c.source_id}.yaml").exists():
             continue  # the source record is broken; its own problems say why
         if c.source_id not in known:
@@ -399,7 +427,7 @@ def cross_file_problems(repo: Repository) -> list[Problem]:
                 f"{c.source_id} is already coded in {by_source[c.source_id]}; a source has "
                 "one coding file (a second coder's goes in coding/second/)"))
         by_source[c.source_id] = c.file
-        for r in c.reports:
+        for r in [*c.reports, *c.rejected]:
             if r.event_id in repo.retired.get("events", set()):
                 problems.append(Problem(c.file, r.label, "events.retired_id",
                     f"{r.event_id} is retired (coding/retired.yaml) and is never reused; "

@@ -30,7 +30,7 @@ def compile_repository(root: Path, coding_files: Sequence[Path] | None = None) -
     tables = build_tables(repo)
     archive = {s.source_id: s for s in repo.sources}
     problems = repo.problems + validate_tables(tables.frames, tables.provenance, archive)
-    problems += validate_reports(repo.reports, tables.frames)
+    problems += validate_reports(repo.reports, tables.frames, repo.rejected_reports, archive)
     return Compiled(repo=repo, tables=tables, problems=sorted(set(problems)))
 
 

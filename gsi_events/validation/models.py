@@ -7,6 +7,7 @@ Every check is named with a stable rule id ("events.count_order",
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pandera.polars as pa
 import polars as pl
@@ -96,19 +97,23 @@ def model(table: str, ctx: Context) -> pa.DataFrameSchema:
                               name=table)
 
 
-def report_model(table: str) -> pa.DataFrameSchema:
+def report_model(table: str, skip: frozenset[str] = frozenset(), derived: tuple[str, ...] = (),
+                 archive: dict[str, Any] | None = None) -> pa.DataFrameSchema:
     """The checks one source's report can break on its own: the field checks of the
-    fields coders write and the rules that read only those (no keys, no uniqueness, no
-    derived fields, nothing across tables). For reports the tables do not show."""
+    fields coders write and the rules that read only those (no keys, no uniqueness,
+    nothing across tables), for reports the tables do not show. `derived` names derived
+    columns the caller fills in (quote offsets); rules reading a field in `skip` (a value
+    that could not be read) are left out; with an archive, rules that need it are in."""
     t = schema.table(table)
-    names = {*t.primary_key, *(f.name for f in t.coded_fields)}
+    names = {*t.primary_key, *(f.name for f in t.coded_fields), *derived}
     columns = {
         f.name: pa.Column(schema.polars_dtype(f.type), nullable=True, required=True,
                           checks=[ch for ch in field_checks(table, f)
                                   if not str(ch.name).endswith(".unique")])
         for f in t.fields if f.name in names
     }
-    ctx = Context(frames={}, archive=None)
+    ctx = Context(frames={}, archive=archive)
     rules = [expr_check(f"{table}.{r.id}", RULES[f"{table}.{r.id}"](ctx)) for r in t.rules
-             if r.needs is None and set(r.fields) <= names]
+             if (r.needs is None or (r.needs == "archive" and archive is not None))
+             and set(r.fields) <= names and not set(r.fields) & skip]
     return pa.DataFrameSchema(columns, checks=rules, name=table)

@@ -169,32 +169,54 @@ def _check(table: str, df: pl.DataFrame, prov: list[Provenance], dfs: pa.DataFra
     return problems
 
 
-def validate_reports(reports: list[Report], frames: dict[str, pl.DataFrame]) -> list[Problem]:
+def validate_reports(reports: list[Report], frames: dict[str, pl.DataFrame],
+                     rejected: list[Report] = (), archive: dict[str, SourceRecord] | None = None
+                     ) -> list[Problem]:
     """The checks of `report_model` on every source's report of every event. The events
     and participants tables hold each event's merged, canonical values: a value that was
     not chosen (another source's, or the primary report's own when a unit is taken from
     elsewhere) is not in them, so a mistake in it (an unknown action or country code,
     counts out of order) would otherwise pass unseen. Problems the tables also show come
-    out identical and are reported once."""
-    rows: dict[str, list[dict[str, Any]]] = {"events": [], "participants": []}
-    prov: dict[str, list[Provenance]] = {"events": [], "participants": []}
-    for r in reports:
-        rows["events"].append({"event_id": r.event_id, **r.fields})
-        prov["events"].append((r.file, r.label))
+    out identical and are reported once.
+
+    `rejected` reports (with a value that could not be read, kept out of the tables) are
+    checked the same way, their quotes too, leaving out the rules that read the unread
+    value: every mistake in a file is reported in one run, not one per run."""
+    from gsi_events.tables import locate
+
+    groups: dict[tuple[str, frozenset[str]], tuple[list[dict[str, Any]], list[Provenance]]] = {}
+
+    def add(table: str, r: Report, row: dict[str, Any], where: str) -> None:
+        skip = frozenset(n.split(".", 1)[1] for n in r.untyped if n.startswith(f"{table}."))
+        rows, prov = groups.setdefault((table, skip), ([], []))
+        rows.append(row)
+        prov.append((r.file, where))
+
+    def item(r: Report, kind: str, n: int, x: dict[str, Any]) -> str:
+        line = x.get("_line")
+        return f"{r.label}, {kind} {n}" + (f" (line {line})" if line else "")
+
+    for r in [*reports, *rejected]:
+        add("events", r, {"event_id": r.event_id, **r.fields}, r.label)
         for n, p in enumerate(r.participants, 1):
-            rows["participants"].append({**{k: v for k, v in p.items() if k != "_line"},
-                                         "event_id": r.event_id, "participant_no": n})
-            line = p.get("_line")
-            prov["participants"].append(
-                (r.file, f"{r.label}, participant {n}" + (f" (line {line})" if line else "")))
-    ctx = Context(frames=frames, archive=None)
+            add("participants", r, {**{k: v for k, v in p.items() if k != "_line"},
+                                    "event_id": r.event_id, "participant_no": n},
+                item(r, "participant", n, p))
+    for r in rejected:  # the quotes of the reports the evidence table does not hold
+        for n, q in enumerate(r.quotes, 1):
+            span = locate(q.get("quote") or "", (archive or {}).get(r.source_id))
+            add("evidence", r, {**{k: v for k, v in q.items() if k != "_line"},
+                                "event_id": r.event_id, "source_id": r.source_id,
+                                "quote_no": n, "char_start": span[0] if span else None,
+                                "char_end": span[1] if span else None},
+                item(r, "quote", n, q))
+    ctx = Context(frames=frames, archive=archive)
     problems: list[Problem] = []
-    for table, table_rows in rows.items():
-        if not table_rows:
-            continue
-        dfs = report_model(table)
+    for (table, skip), (rows, prov) in groups.items():
+        derived = ("char_start", "char_end") if table == "evidence" else ()
+        dfs = report_model(table, skip, derived, archive if table == "evidence" else None)
         cols = {name: col.dtype.type for name, col in dfs.columns.items()}
-        df = pl.DataFrame([{c: row.get(c) for c in cols} for row in table_rows], schema=cols,
+        df = pl.DataFrame([{c: row.get(c) for c in cols} for row in rows], schema=cols,
                           orient="row")
-        problems += _check(table, df, prov[table], dfs, ctx)
+        problems += _check(table, df, prov, dfs, ctx)
     return problems
