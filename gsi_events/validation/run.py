@@ -161,10 +161,16 @@ def _check(table: str, df: pl.DataFrame, prov: list[Provenance], dfs: pa.DataFra
             quote_missing.add(index)
         found.append((index, rule_id,
                       Problem(file, record, rule_id, message(rule_id, row, fail, ctx))))
+    fields = schema.table(table).fields
+    derived = {f"{table}.{f.name}.required" for f in fields if f.derived}
+    coded = tuple(f"{table}.{f.name}." for f in fields if f.coded)
+    caused = {index for index, rule_id, _ in found if rule_id.startswith(coded)}
     for index, rule_id, problem in found:
         if index in quote_missing and rule_id in ("evidence.char_start.required",
                                                   "evidence.char_end.required"):
             continue  # the quote was not found; quote_in_source says so once
+        if rule_id in derived and index is not None and index in caused:
+            continue  # empty because a coded value it derives from is wrong, as reported
         problems.append(problem)
     return problems
 
