@@ -4,6 +4,7 @@
     gsi_events.versions()                           # ['0.1.0', ...]
     events = gsi_events.load("events", version="0.1.0")   # a polars DataFrame
     print(gsi_events.cite("0.1.0", format="bibtex"))
+    gsi_events.pledges()                            # each pledge and what was delivered
 
 The functions are imported on first use, so `import gsi_events` stays cheap, and loading
 a release never imports the validation code.
@@ -16,11 +17,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from gsi_events.citation import cite
     from gsi_events.loading import load, release_info, versions
+    from gsi_events.queries import pledges
 
-__all__ = ["cite", "load", "release_info", "versions"]
+__all__ = ["cite", "load", "pledges", "release_info", "versions"]
 
 _LAZY = {"load": "gsi_events.loading", "versions": "gsi_events.loading",
-         "release_info": "gsi_events.loading", "cite": "gsi_events.citation"}
+         "release_info": "gsi_events.loading", "cite": "gsi_events.citation",
+         "pledges": "gsi_events.queries"}
 
 
 def __getattr__(name: str) -> Any:

@@ -228,3 +228,14 @@ def test_release_metadata_carries_the_agreement_figures() -> None:
     assert 0 <= figures["match_rate"] <= 1
     assert {f["field"] for f in figures["fields"]} >= {"action", "status", "count_best"}
     assert "note" in q["intercoder_agreement_blind_pass"]
+
+
+def test_pledges_from_the_newest_release() -> None:
+    import gsi_events
+
+    if not gsi_events.versions():
+        pytest.skip("no release published yet")
+    out = gsi_events.pledges()
+    assert out.height >= 1
+    assert out["pledge_event_id"].is_unique().all()
+    assert set(out["deliveries"].to_list()) <= set(range(100))
