@@ -153,7 +153,10 @@ def coerce(f: Field, value: Any) -> tuple[Any, str | None]:
     if f.type == "boolean":
         if isinstance(value, bool):
             return value, None
-        return None, f"{f.key} must be true or false, found {_describe(value)}"
+        hint = ""
+        if isinstance(value, str) and value.strip().lower() in ("yes", "no", "on", "off", "y", "n"):
+            hint = " (YAML 1.2 reads yes/no/on/off as text: write true or false)"
+        return None, f"{f.key} must be true or false, found {_describe(value)}{hint}"
     if f.type == "date":
         if isinstance(value, dt.date):
             return value, None

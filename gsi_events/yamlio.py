@@ -116,6 +116,10 @@ def read_yaml(path: Path, rel: str) -> tuple[Any, list[Problem]]:
         where = f"line {mark.line + 1}" if mark else ""
         what = (e.problem or e.context or "not valid YAML").strip()
         col = f" (column {mark.column + 1})" if mark else ""
+        began = e.context_mark if e.problem and e.context else None
+        if began is not None and mark is not None and began.line != mark.line:
+            what += (f" ({e.context.strip()} that begins at line {began.line + 1}, column "
+                     f"{began.column + 1}: is it closed?)")
         return None, [Problem(rel, where, "yaml.syntax", f"not valid YAML{col}: {what}")]
     except YAMLError as e:
         return None, [Problem(rel, "", "yaml.syntax", f"not valid YAML: {e}")]
