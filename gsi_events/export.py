@@ -48,6 +48,7 @@ def render_yaml(data: Any) -> str:
     y.default_flow_style = False
     y.width = 1 << 20  # never fold a line: a folded quote is harder to check by eye
     y.indent(mapping=2, sequence=4, offset=2)
+    y.representer.ignore_aliases = lambda data: True  # no &id001 / *id001: write it out
     out = io.StringIO()
     y.dump(data, out)
     return out.getvalue()

@@ -607,6 +607,65 @@ def datasets(draw: Any, min_sources: int = 1, max_sources: int = 4, min_events: 
                    nulls=draw(st.booleans()))
 
 
+# --- edits between two versions of a dataset -------------------------------------------
+
+
+@dataclass
+class Edit:
+    """What a generated edit did to the events: the diff between the two builds must
+    report exactly this (events table: ids added and removed; fields changed per id)."""
+
+    added: set[str] = field(default_factory=set)
+    removed: set[str] = field(default_factory=set)
+    changed: dict[str, set[str]] = field(default_factory=dict)
+
+
+@st.composite
+def edits(draw: Any, dataset: Dataset) -> tuple[Dataset, Edit]:
+    """A valid edited copy of a valid dataset and what changed: events added (a report
+    copied under a new id), removed (every report of an event no link touches) and
+    changed (a new summary, or umbrella flipped, in every report of the event)."""
+    new = dataset.copy()
+    edit = Edit()
+    events = new.event_ids()
+    linked = {e for _, _, r in new.reports() for x in r.get("links") or []
+              for e in (r.get("event"), x.get("event"))}
+    free = [e for e in events if e not in linked]
+    removed = draw(st.lists(st.sampled_from(free), unique=True, max_size=len(free) - 1)
+                   ) if len(free) > 1 else []
+    for c in new.codings.values():
+        c["events"] = [r for r in c.get("events") or [] if r.get("event") not in removed]
+    edit.removed = set(removed)
+    kept = [e for e in events if e not in removed]
+    for event_id in draw(st.lists(st.sampled_from(kept), unique=True, max_size=len(kept))):
+        which = draw(st.sets(st.sampled_from(["summary", "umbrella"]), min_size=1))
+        summary = draw(field_values("events", "summary"))
+        reports = new.reports_of(event_id)
+        flipped = not reports[0][2]["umbrella"]
+        if "summary" in which and all(r["summary"] == summary for _, _, r in reports):
+            which.discard("summary")
+        for _, _, r in reports:
+            if "summary" in which:
+                r["summary"] = summary
+            if "umbrella" in which:
+                r["umbrella"] = flipped
+        if which:
+            edit.changed[event_id] = which
+    retired = [x["id"] for x in (new.retired or {}).get("events", [])]
+    used = {int(e.split("-")[1]) for e in [*events, *retired]}
+    for _ in range(draw(st.integers(0, 2))):
+        stem, _, r = draw(st.sampled_from(new.reports()))
+        number = max(used) + 1
+        used.add(number)
+        copy_ = copy.deepcopy(r)
+        copy_["event"] = f"ev-{number:04d}"
+        copy_.pop("links", None)
+        copy_.pop("canonical", None)
+        new.codings[stem]["events"].append(copy_)
+        edit.added.add(copy_["event"])
+    return new, edit
+
+
 # --- rule ids --------------------------------------------------------------------------
 
 READING_MODULES = ("coding.py", "yamlio.py")
