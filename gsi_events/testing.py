@@ -40,8 +40,26 @@ Public API
     names the record that must be reported. Field-check mutations are derived from the
     schema; cross-field rules have one each (register yours with `@mutation("t.rule")`).
 
-`compile_dataset(dataset, root)`
-    Write a dataset under root and run the real pipeline on it.
+`edits(dataset)`
+    A valid edited copy of a dataset (events added, removed, changed) and an `Edit`
+    saying exactly what changed: what a release diff between the two must report.
+
+`compile_dataset(dataset, root)`, `run_case(case, root)`
+    Write a dataset (or a mutated case) under root and run the real pipeline on it.
+
+`example_dataset(**kwargs)`, `minimal(strategy)`
+    Deterministic values for tests outside hypothesis: one fixed dataset, and the
+    simplest value of a strategy (a `draw` for `mutate`).
+
+Needs hypothesis (the `test` extra). Example:
+
+    from hypothesis import given
+    from gsi_events import testing
+
+    @given(testing.datasets())
+    def test_my_extension(dataset):
+        with tempfile.TemporaryDirectory() as tmp:
+            assert testing.compile_dataset(dataset, Path(tmp)).ok
 """
 
 from __future__ import annotations

@@ -186,8 +186,8 @@ def test_diff_reports_exactly_the_edit(case: tuple[testing.Dataset, testing.Data
 
 
 def _reports(root: Path) -> dict[tuple[str, str], tuple]:
-    """(source, event) -> the report as parsed, comparable (links as a set: a link is
-    kept once)."""
+    """(source, event) -> the report as parsed, comparable (a link coded twice is kept
+    once, with its first note, as the tables keep it)."""
     out = {}
     for path in sorted((root / "coding").glob("*.yaml")):
         if path.name == "retired.yaml":
@@ -197,9 +197,10 @@ def _reports(root: Path) -> dict[tuple[str, str], tuple]:
         for r in coding.reports:
             parts = [[{k: v for k, v in x.items() if k != "_line"} for x in rows]
                      for rows in (r.participants, r.quotes, r.links)]
-            out[coding.source_id, r.event_id] = (
-                r.fields, parts[0], parts[1],
-                {tuple(sorted(x.items(), key=lambda kv: kv[0])) for x in parts[2]})
+            links: dict[tuple, dict] = {}  # a link is kept once: its first coding
+            for x in parts[2]:
+                links.setdefault((x["relation"], x["target_event_id"]), x)
+            out[coding.source_id, r.event_id] = (r.fields, parts[0], parts[1], links)
     return out
 
 
