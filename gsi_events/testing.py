@@ -334,17 +334,20 @@ class Dataset:
 
 
 def _nulls(data: Any) -> Any:
-    """Every optional field a record leaves out written as `key: null` instead."""
+    """Every optional field a record leaves out written as `key: null` instead (records
+    that are not mappings, as mutations make them, are left as they are)."""
     if not isinstance(data, dict):
         return data
-    out = dict(data)
-    if "events" in out and "coder" in out:
-        out["events"] = [_nulls_report(r) for r in out["events"]]
-        return out
-    return _fill("sources", out)
+    if "events" in data and "coder" in data:
+        events = data["events"]
+        return {**data, "events": [_nulls_report(r) for r in events]
+                if isinstance(events, list) else events}
+    return _fill("sources", data)
 
 
-def _fill(table: str, row: dict[str, Any]) -> dict[str, Any]:
+def _fill(table: str, row: Any) -> Any:
+    if not isinstance(row, dict):
+        return row
     out = dict(row)
     for f in schema.table(table).coded_fields:
         out.setdefault(f.key, None)
@@ -355,9 +358,9 @@ def _nulls_report(r: Any) -> Any:
     if not isinstance(r, dict):
         return r
     out = _fill("events", r)
-    out["participants"] = [_fill("participants", p) for p in r.get("participants") or []]
-    if r.get("links"):
-        out["links"] = [_fill("event_links", x) for x in r["links"]]
+    for key, table in (("participants", "participants"), ("links", "event_links")):
+        if isinstance(r.get(key), list) and r[key]:
+            out[key] = [_fill(table, x) for x in r[key]]
     return out
 
 
