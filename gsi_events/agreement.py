@@ -16,13 +16,13 @@ from typing import Any
 
 from gsi_events import schema
 from gsi_events.coding import CODING_DIR, SECOND_CODING_DIR, Report, Repository, read_repository
-from gsi_events.tables import _participant_names, _span
+from gsi_events.tables import date_span, participant_names
 
 MIN_SCORE = 3.0  # below this, two reports are not taken to be of the same event
 
 
 def _names(r: Report, role: str) -> str:
-    return "; ".join(n.split(": ", 1)[1] for n in _participant_names(r) if n.startswith(role))
+    return "; ".join(n.split(": ", 1)[1] for n in participant_names(r) if n.startswith(role))
 
 
 # field name -> how to read it off a report, for comparison
@@ -52,7 +52,7 @@ def score(a: Report, b: Report) -> float:
         s += 4
     elif kinds.get(a.fields.get("action")) == kinds.get(b.fields.get("action")):
         s += 1
-    sa, sb = _span(a.fields), _span(b.fields)
+    sa, sb = date_span(a.fields), date_span(b.fields)
     if sa and sb and sa[0] <= sb[1] and sb[0] <= sa[1]:
         s += 1
     elif sa is None and sb is None:
@@ -60,7 +60,7 @@ def score(a: Report, b: Report) -> float:
     if a.fields.get("count_best") is not None and a.fields.get("count_best") == b.fields.get(
             "count_best"):
         s += 2
-    pa, pb = set(_participant_names(a)), set(_participant_names(b))
+    pa, pb = set(participant_names(a)), set(participant_names(b))
     if pa | pb:
         s += 2 * len(pa & pb) / len(pa | pb)
     return s

@@ -49,6 +49,18 @@ class SourceRecord:
     def source_id(self) -> str:
         return self.row["source_id"]
 
+    @property
+    def body_span(self) -> tuple[int, int] | None:
+        """Offsets of the article body in the NFC text, from body_begins to the end of
+        body_ends; None when the text or a marker is missing."""
+        if self.text is None:
+            return None
+        start = self.text.find(self.row.get("body_begins") or "\0")
+        end = self.text.find(self.row.get("body_ends") or "\0")
+        if start < 0 or end < 0:
+            return None
+        return start, end + len(self.row["body_ends"])
+
 
 @dataclass
 class Report:

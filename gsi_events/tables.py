@@ -85,7 +85,7 @@ def _values(r: Report, fields: list[schema.Field]) -> dict[str, Any]:
     return {f.name: r.fields.get(f.name) for f in fields}
 
 
-def _span(v: dict[str, Any]) -> tuple[dt.date, dt.date] | None:
+def date_span(v: dict[str, Any]) -> tuple[dt.date, dt.date] | None:
     if v.get("date_start") is None or v.get("date_end") is None:
         return None
     return v["date_start"], v["date_end"]
@@ -96,7 +96,7 @@ def choose(rule: str, fields: list[schema.Field], ordered: list[Report]) -> Repo
     if rule == "narrowest":
         # Refine the highest-ranked dated report with any report whose dating lies inside
         # it; a report that contradicts it (lies outside) never overrides it.
-        dated = [(r, _span(_values(r, fields))) for r in ordered]
+        dated = [(r, date_span(_values(r, fields))) for r in ordered]
         dated = [(r, sp) for r, sp in dated if sp is not None]
         if not dated:
             return ordered[0]
@@ -139,7 +139,7 @@ def _contains(unit: str, outer: dict[str, Any], inner: dict[str, Any]) -> bool:
         o, i = outer.get("location_place") or "", inner.get("location_place") or ""
         return same and i.startswith(o)
     if unit == "date":
-        a, b = _span(outer), _span(inner)
+        a, b = date_span(outer), date_span(inner)
         return a is not None and b is not None and a[0] <= b[0] and b[1] <= a[1]
     if unit == "count":
         if outer.get("count_unit") != inner.get("count_unit"):
@@ -184,7 +184,7 @@ def _why(rule: str, chosen: Report, other: Report, primary: Report,
     return f"primary report: {chosen.source_id} has the lower source id"
 
 
-def _participant_names(r: Report) -> list[str]:
+def participant_names(r: Report) -> list[str]:
     """Who takes part, as comparable across sources: countries and organisations by
     code or name; groups by their known members or size (their wording varies)."""
 
@@ -201,21 +201,11 @@ def _participant_names(r: Report) -> list[str]:
 # --- the tables -----------------------------------------------------------------------
 
 
-def _body_span(s: SourceRecord) -> tuple[int, int] | None:
-    if s.text is None:
-        return None
-    start = s.text.find(s.row.get("body_begins") or "\0")
-    end = s.text.find(s.row.get("body_ends") or "\0")
-    if start < 0 or end < 0:
-        return None
-    return start, end + len(s.row["body_ends"])
-
-
 def locate(quote: str, source: SourceRecord | None) -> tuple[int, int] | None:
     """Offsets of a quote in the NFC text: its first occurrence in the body, else anywhere."""
     if source is None or source.text is None or not quote:
         return None
-    body = _body_span(source)
+    body = source.body_span
     i = source.text.find(quote, body[0]) if body else -1
     if i < 0:
         i = source.text.find(quote)
@@ -257,7 +247,7 @@ def build_tables(repo: Repository) -> Tables:
                 reported = _values(other, compared)
                 if other is chosen or all(v is None for v in reported.values()):
                     continue
-                if unit == "date" and _span(reported) is None:
+                if unit == "date" and date_span(reported) is None:
                     continue  # an undated report says nothing about the date
                 if reported != canon_cmp:
                     kind = kind_of(unit, reported, canon_cmp)
@@ -268,9 +258,9 @@ def build_tables(repo: Repository) -> Tables:
                         "resolution": _why(rule, chosen, other, primary, sources),
                     })
                     prov["discrepancies"].append((other.file, other.label))
-        canon_names = _participant_names(primary)
+        canon_names = participant_names(primary)
         for other in ordered[1:]:
-            names = _participant_names(other)
+            names = participant_names(other)
             if names != canon_names:
                 subset, superset = set(names) < set(canon_names), set(names) > set(canon_names)
                 rows["discrepancies"].append({

@@ -254,15 +254,9 @@ def quote_in_source(ctx: Context) -> pl.Expr:
 
 
 def body_spans(ctx: Context) -> tuple[dict[str, int], dict[str, int]]:
-    starts: dict[str, int] = {}
-    ends: dict[str, int] = {}
-    for k, s in (ctx.archive or {}).items():
-        if s.text is None:
-            continue
-        b, e = s.text.find(s.row.get("body_begins") or "\0"), s.text.find(
-            s.row.get("body_ends") or "\0")
-        if b >= 0 and e >= 0:
-            starts[k], ends[k] = b, e + len(s.row["body_ends"])
+    spans = {k: s.body_span for k, s in (ctx.archive or {}).items()}
+    starts = {k: span[0] for k, span in spans.items() if span}
+    ends = {k: span[1] for k, span in spans.items() if span}
     return starts, ends
 
 
