@@ -1,4 +1,5 @@
-"""Adding a source to the archive: its text byte-for-byte, and its record beside it."""
+"""Adding a source: an archived one (its text byte-for-byte, and its record beside it) or
+a cited one (its record alone: address and bibliographic details, no text)."""
 
 from __future__ import annotations
 
@@ -120,7 +121,8 @@ def add_source(root: Path, text_path: Path, *, url: str, publisher: str,
         notes.append("check them: page furniture before or after the article must lie "
                      "outside body_begins..body_ends")
     record: dict[str, Any] = {
-        "title": title, "publisher": publisher, "via": via, "author": author, "url": url,
+        "kind": "archived", "title": title, "publisher": publisher, "via": via,
+        "author": author, "url": url,
         "published_start": when.start, "published_end": when.end,
         "published_precision": when.precision,
         "published_basis": published_basis or ("unknown" if when.precision == "unknown"
@@ -130,24 +132,7 @@ def add_source(root: Path, text_path: Path, *, url: str, publisher: str,
         "capture_note": capture_note,
     }
     record = {k: v for k, v in record.items() if v is not None}
-    table = schema.table("sources")
-    _, found = parse_record(record, table.coded_fields, (), rel, "new source", "sources")
-    problems += found
-    for f in table.coded_fields:
-        v = record.get(f.name)
-        if v is None:
-            continue
-        if f.categories and v not in f.values:
-            problems.append(Problem(rel, "new source", f"sources.{f.name}.vocabulary",
-                f"{f.name} {v!r} is not one of: {', '.join(f.values)}"))
-        if f.pattern and isinstance(v, str) and not re.search(f.pattern, v):
-            problems.append(Problem(rel, "new source", f"sources.{f.name}.pattern",
-                f"{f.name} {v!r} is not of the form {f.pattern}"))
-    from gsi_events.countries import iso639_1_codes
-
-    if language not in iso639_1_codes():
-        problems.append(Problem(rel, "new source", "sources.language.codelist",
-            f"language {language!r} is not an ISO 639-1 two-letter code (e.g. en, zh)"))
+    problems += metadata_problems(record, rel)
     if body_begins not in text or body_ends not in text:
         problems.append(Problem(rel, "new source", "sources.body_markers_found",
             "body_begins and body_ends must occur verbatim in the text"))
@@ -161,24 +146,112 @@ def add_source(root: Path, text_path: Path, *, url: str, publisher: str,
     return source_id, notes
 
 
-def _write_pair(folder: Path, source_id: str, raw: bytes, record: dict[str, Any]) -> None:
-    """Both files or neither: write to temporary names, then rename."""
+def metadata_problems(record: dict[str, Any], rel: str) -> list[Problem]:
+    """Every problem of a new source record's values, at once."""
+    table = schema.table("sources")
+    _, problems = parse_record(record, table.coded_fields, (), rel, "new source", "sources")
+    for f in table.coded_fields:
+        v = record.get(f.name)
+        if v is None:
+            continue
+        if f.categories and v not in f.values:
+            problems.append(Problem(rel, "new source", f"sources.{f.name}.vocabulary",
+                f"{f.name} {v!r} is not one of: {', '.join(f.values)}"))
+        if f.pattern and isinstance(v, str) and not re.search(f.pattern, v):
+            problems.append(Problem(rel, "new source", f"sources.{f.name}.pattern",
+                f"{f.name} {v!r} is not of the form {f.pattern}"))
+    from gsi_events.countries import iso639_1_codes
+
+    language = record.get("language")
+    if language not in iso639_1_codes():
+        problems.append(Problem(rel, "new source", "sources.language.codelist",
+            f"language {language!r} is not an ISO 639-1 two-letter code (e.g. en, zh)"))
+    return problems
+
+
+def add_cited_source(root: Path, *, url: str, publisher: str, title: str | None,
+                     published: str | None = None, published_basis: str | None = None,
+                     author: str | None = None, via: str | None = None,
+                     source_type: str = "international_media", language: str = "en",
+                     accessed: str | None = None, capture_note: str | None = None) -> str:
+    """Write the record of a cited source (no text is kept). Returns the new id.
+
+    Raises ProblemsFound, writing nothing, when the metadata is bad or the address is
+    already recorded.
+    """
+    rel = f"{ARCHIVE_DIR}/(new cited source)"
+    problems: list[Problem] = []
+    for source_id, record in existing_sources(root):
+        if record.get("url") == url:
+            problems.append(Problem(rel, "", "add_source.duplicate_url",
+                f"{url} is already recorded as {source_id} ({ARCHIVE_DIR}/{source_id}.yaml)"))
+    try:
+        when = parse_published(published)
+    except ValueError as e:
+        problems.append(Problem(rel, "", "add_source.published", f"--published: {e}"))
+        when = Published(None, None, "unknown")
+    if not title:
+        problems.append(Problem(rel, "new source", "sources.fields_match_kind",
+            "a cited source needs its --title (the headline as the page shows it)"))
+    try:
+        day = dt.date.fromisoformat(accessed) if accessed else dt.date.today()
+    except ValueError:
+        problems.append(Problem(rel, "new source", "add_source.accessed",
+            f"--accessed {accessed!r} is not a date written YYYY-MM-DD"))
+        day = None
+    record: dict[str, Any] = {
+        "kind": "cited", "title": title, "publisher": publisher, "via": via,
+        "author": author, "url": url,
+        "published_start": when.start, "published_end": when.end,
+        "published_precision": when.precision,
+        "published_basis": published_basis or ("unknown" if when.precision == "unknown"
+                                               else "given when the source was recorded"),
+        "source_type": source_type, "language": language, "date_accessed": day,
+        "capture_note": capture_note,
+    }
+    record = {k: v for k, v in record.items() if v is not None}
+    problems += metadata_problems(record, rel)
+    if problems:
+        raise ProblemsFound(problems)
+    source_id = next_source_id(root)
+    folder = root / ARCHIVE_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_files(folder, {f"{source_id}.yaml": _record_bytes(
+        "# Cited source, recorded by gsi-events add-source --cited; no text is kept.\n",
+        record)})
+    return source_id
+
+
+def _record_bytes(header: str, record: dict[str, Any]) -> bytes:
+    import io
+
     yaml = YAML()
     yaml.width = 100
     yaml.representer.ignore_aliases = lambda *_: True  # no &id001 anchors for equal dates
-    names: list[str] = []
+    out = io.StringIO()
+    out.write(header)
+    yaml.dump(record, out)
+    return out.getvalue().encode("utf-8")
+
+
+def _write_files(folder: Path, files: dict[str, bytes]) -> None:
+    """All the files or none: write to temporary names, then rename."""
+    names: dict[str, str] = {}
     try:
-        with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp") as f:
-            names.append(f.name)
-            f.write(raw)
-        with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp", mode="w",
-                                         encoding="utf-8") as f:
-            names.append(f.name)
-            f.write(f"# Archived by gsi-events add-source; the text is {source_id}.txt.\n")
-            yaml.dump(record, f)
-        os.replace(names[0], folder / f"{source_id}.txt")
-        os.replace(names[1], folder / f"{source_id}.yaml")
+        for name, data in files.items():
+            with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp") as f:
+                names[name] = f.name
+                f.write(data)
+        for name, tmp in names.items():
+            os.replace(tmp, folder / name)
     finally:
-        for name in names:
-            if os.path.exists(name):
-                os.unlink(name)
+        for tmp in names.values():
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def _write_pair(folder: Path, source_id: str, raw: bytes, record: dict[str, Any]) -> None:
+    """Both files or neither."""
+    header = f"# Archived by gsi-events add-source; the text is {source_id}.txt.\n"
+    _write_files(folder, {f"{source_id}.txt": raw,
+                          f"{source_id}.yaml": _record_bytes(header, record)})

@@ -1,4 +1,5 @@
-"""Checking one coding file: its problems, and where each of its quotes was found."""
+"""Checking one coding file: its problems, and where each of its quotes was found (a
+cited source's evidence has no text to find: its locator is shown instead)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 from gsi_events.coding import CODING_DIR, SECOND_CODING_DIR
 from gsi_events.pipeline import Compiled, compile_repository
 from gsi_events.quotes import explain_miss
-from gsi_events.tables import locate
+from gsi_events.tables import evidence_word, locate
 
 
 @dataclass
@@ -18,10 +19,11 @@ class QuoteReport:
     line: int | None
     span: tuple[int, int] | None
     explanation: str  # where it was found, or why not
+    word: str = "quote"
 
     def __str__(self) -> str:
         where = f" (line {self.line})" if self.line else ""
-        return f"{self.event_id} quote {self.number}{where}: {self.explanation}"
+        return f"{self.event_id} {self.word} {self.number}{where}: {self.explanation}"
 
 
 def sibling_files(root: Path, path: Path) -> list[Path]:
@@ -48,6 +50,11 @@ def check_file(root: Path, path: Path) -> tuple[Compiled, list[QuoteReport]]:
     source = compiled.repo.source(coding.source_id)
     for report in coding.reports:
         for n, q in enumerate(report.quotes, 1):
+            if evidence_word(q) == "evidence":
+                quotes.append(QuoteReport(report.event_id, n, q.get("_line"), None,
+                    f"cited, at {q.get('locator')!r} (not machine-checked against the "
+                    "source: re-read the page)", "evidence"))
+                continue
             text = q.get("quote") or ""
             span = locate(text, source)
             if span:

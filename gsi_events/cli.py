@@ -65,8 +65,10 @@ def docs(root: Path | None, check: bool) -> None:
 
 @main.command("add-source")
 @root_option
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--url", required=True, help="Address the text was captured from.")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option("--cited", is_flag=True,
+              help="Record a cited source: its address and details, no text (no PATH).")
+@click.option("--url", required=True, help="Address the text was captured or read from.")
 @click.option("--publisher", required=True, help="The outlet that published it.")
 @click.option("--published", default=None,
               help="Publication date: YYYY-MM-DD, YYYY-MM, YYYY; omit if unknown.")
@@ -79,13 +81,34 @@ def docs(root: Path | None, check: bool) -> None:
 @click.option("--language", default="en", show_default=True, help="ISO 639-1 code.")
 @click.option("--body-begins", default=None, help="First words of the article body.")
 @click.option("--body-ends", default=None, help="Last words of the article body.")
+@click.option("--accessed", default=None,
+              help="Cited sources: the day you read the page, YYYY-MM-DD (default: today).")
 @click.option("--capture-note", default=None)
-def add_source_cmd(root: Path | None, path: Path, **meta: str | None) -> None:
-    """Archive the text at PATH byte-for-byte and create its source record."""
-    from gsi_events.archive import add_source
+def add_source_cmd(root: Path | None, path: Path | None, cited: bool,
+                   **meta: str | None) -> None:
+    """Archive the text at PATH byte-for-byte and create its source record; or, with
+    --cited and no PATH, record a source whose text is not kept."""
+    from gsi_events.archive import add_cited_source, add_source
     from gsi_events.problems import ProblemsFound
 
     base = root or default_root()
+    if cited or path is None:
+        if path is not None or not cited:
+            click.echo("add-source: give a PATH to archive a text, or --cited without one")
+            sys.exit(1)
+        if meta.pop("body_begins") or meta.pop("body_ends"):
+            click.echo("add-source: --body-begins and --body-ends are for archived texts")
+            sys.exit(1)
+        try:
+            source_id = add_cited_source(base, **meta)  # type: ignore[arg-type]
+        except ProblemsFound as e:
+            click.echo(render(e.problems))
+            sys.exit(1)
+        click.echo(f"Recorded the cited source {source_id}: archive/{source_id}.yaml "
+                   "(no text is kept)")
+        click.echo(f"Next: gsi-events code {source_id}")
+        return
+    meta.pop("accessed")
     try:
         source_id, notes = add_source(base, path, **meta)  # type: ignore[arg-type]
     except ProblemsFound as e:
@@ -151,7 +174,10 @@ def check_cmd(root: Path | None, path: Path) -> None:
     if compiled.problems:
         click.echo(render(compiled.problems))
         sys.exit(1)
-    click.echo(f"{path}: valid; {len(quotes)} quotes, all found.")
+    found = sum(q.span is not None for q in quotes)
+    cited = len(quotes) - found
+    click.echo(f"{path}: valid; {found} quotes, all found"
+               + (f"; {cited} cited passages (checked by people)." if cited else "."))
 
 
 @main.command("discrepancies")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gsi_events import schema
+from gsi_events import schema, written
 from gsi_events.problems import Problem
 from gsi_events.schema import Field
 from gsi_events.yamlio import line_of, read_yaml
@@ -34,7 +34,12 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 # Keys of a coding file that are structure, not fields of a table.
 FILE_KEYS = ("source", "coder", "notes", "events")
-REPORT_KEYS = ("event", "canonical", "participants", "links", "quotes")
+REPORT_KEYS = ("event", "canonical", "participants", "links", "quotes", "evidence")
+# The list of a report's evidence: `quotes` from an archived source, `evidence` (locator
+# and note) from a cited one; both fill the evidence table.
+EVIDENCE_KEYS = ("quotes", "evidence")
+ITEM_WORD = {"participants": "participant", "links": "link", "quotes": "quote",
+             "evidence": "evidence"}
 
 
 @dataclass
@@ -237,7 +242,13 @@ def read_source(path: Path, root: Path) -> tuple[SourceRecord | None, list[Probl
     row["source_id"] = source_id
     record = SourceRecord(row=row, file=rel, line=line_of(data))
     text_path = path.with_suffix(".txt")
-    if not text_path.is_file():
+    if row.get("kind") == "cited":
+        if text_path.exists():
+            problems.append(Problem(rel, label, "archive.cited_has_text",
+                f"{text_path.relative_to(root).as_posix()} exists, but the source is cited: "
+                "a cited source keeps no text in the repository (delete the text, or record "
+                "the source as kind: archived)"))
+    elif not text_path.is_file():
         problems.append(Problem(rel, label, "archive.text_missing",
             f"the archived text {text_path.relative_to(root).as_posix()} is missing"))
     else:
@@ -290,27 +301,34 @@ def parse_report(data: Any, source_id: str, rel: str, line: int | None
         problems.append(Problem(rel, label, "events.canonical.type",
                                 "canonical must be true or false"))
     parts: dict[str, list[dict[str, Any]]] = {}
+    given = [k for k in EVIDENCE_KEYS if isinstance(data, dict) and k in data]
+    if len(given) > 1:
+        problems.append(Problem(rel, label, "events.quotes_and_evidence",
+            "give quotes (from an archived source) or evidence (from a cited source), "
+            "not both"))
+    evidence_key = given[0] if given else "quotes"
     for key, table_name, required in (("participants", "participants", True),
                                       ("links", "event_links", False),
-                                      ("quotes", "evidence", True)):
+                                      (evidence_key, "evidence", True)):
         items, found = _items(data, key, rel, label, "events", required)
         problems += found
         t = schema.table(table_name)
-        parts[key] = []
+        parts[table_name] = []
         for n, (item, item_line) in enumerate(items, 1):
-            item_label = f"{label}, {key[:-1]} {n}" + (f" (line {item_line})" if item_line else "")
+            item_label = f"{label}, {ITEM_WORD[key]} {n}" + (
+                f" (line {item_line})" if item_line else "")
             row, found = parse_record(item, t.coded_fields, (), rel, item_label, table_name)
             problems += found
             row["_line"] = item_line
-            parts[key].append(row)
+            parts[table_name].append(row)
     if problems and (not isinstance(event_id, str)
                      or not all(_value_problem(p.rule) for p in problems)):
         return None, problems
     untyped = frozenset(p.rule.rsplit(".", 1)[0] for p in problems
                         if p.rule.endswith((".type", ".required")))
     return Report(source_id=source_id, event_id=event_id, fields=fields,
-                  participants=parts["participants"], links=parts["links"],
-                  quotes=parts["quotes"], file=rel, line=line,
+                  participants=parts["participants"], links=parts["event_links"],
+                  quotes=parts["evidence"], file=rel, line=line,
                   canonical=canonical is True, untyped=untyped), problems
 
 
@@ -322,7 +340,7 @@ def _value_problem(rule: str) -> bool:
     if table not in ("events", "participants", "evidence", "event_links"):
         return False
     return rest == "unknown_key" or (kind in ("type", "required")
-                                     and name not in ("participants", "links", "quotes"))
+                                     and name not in ("participants", "links", *EVIDENCE_KEYS))
 
 
 def read_coding(path: Path, root: Path) -> tuple[Coding | None, list[Problem]]:
@@ -370,6 +388,36 @@ def read_coding(path: Path, root: Path) -> tuple[Coding | None, list[Problem]]:
         (rejected if found else reports).append(report)
     return Coding(source_id=source_id, coder=str(coder or ""), reports=reports, file=rel,
                   rejected=rejected), problems
+
+
+def evidence_wording(r: Report, language: str) -> list[Problem]:
+    """Evidence that supports a count, a money value or a date says it in writing."""
+    problems: list[Problem] = []
+    counts = {r.fields.get(k) for k in ("count_best", "count_low", "count_high")} - {None}
+    value = {r.fields.get("value_amount")} - {None}
+    for n, q in enumerate(r.quotes, 1):
+        words = q.get("quote") or q.get("note")
+        supports = set(str(q.get("supports") or "").split(";"))
+        if not isinstance(words, str):
+            continue
+        what = "quote" if q.get("quote") else "evidence"
+        label = f"{r.label}, {what} {n}" + (f" (line {q['_line']})" if q.get("_line") else "")
+        fix = ("quote the words that give it" if what == "quote"
+               else "state it in the note")
+        for aspect, wanted in (("count", counts), ("value", value)):
+            if aspect in supports and wanted and not written.has_number(words, wanted,
+                                                                          language):
+                shown = ", ".join(f"{v:,}" for v in sorted(wanted))
+                problems.append(Problem(r.file, label, f"evidence.{aspect}_written",
+                    f"supports {aspect}, but {words!r} writes none of the coded numbers "
+                    f"({shown}) in digits (2,700 or 2700) or words (two thousand seven "
+                    f"hundred; a dozen); {fix}"))
+        if ("date" in supports and r.fields.get("date_precision") not in (None, "unknown")
+                and not written.has_date(words, language)):
+            problems.append(Problem(r.file, label, "evidence.date_written",
+                f"supports date, but {words!r} holds no date or date expression (a year, a "
+                f"month or weekday, or words such as 'last week'); {fix}"))
+    return problems
 
 
 def read_retired(root: Path) -> tuple[dict[str, set[str]], list[Problem]]:
@@ -451,6 +499,12 @@ def cross_file_problems(repo: Repository) -> list[Problem]:
         if s.source_id in repo.retired.get("sources", set()):
             problems.append(Problem(s.file, record_label("source", s.source_id, s.line),
                 "sources.retired_id", f"{s.source_id} is retired and is never reused"))
+    sources = {s.source_id: s for s in repo.sources}
+    for c in repo.codings:
+        source = sources.get(c.source_id)
+        language = str(source.row.get("language") or "en") if source else "en"
+        for r in [*c.reports, *c.rejected]:
+            problems += evidence_wording(r, language)
     canon: dict[str, list[Report]] = {}
     for r in repo.reports:
         if r.canonical:

@@ -1,6 +1,6 @@
-"""Country and language codes from maintained libraries, never a hand-typed list.
+"""Country, language and currency codes from maintained libraries, never a hand-typed list.
 
-ISO 3166-1 and ISO 639-1 come from pycountry. Gleditsch-Ward codes come from the data
+ISO 3166-1, ISO 639-1 and ISO 4217 come from pycountry. Gleditsch-Ward codes come from the data
 table that ships with country_converter (read directly: its converter class does not
 start under pandas 3, and the table is all we need).
 """
@@ -45,3 +45,10 @@ def iso639_1_codes() -> frozenset[str]:
     import pycountry
 
     return frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
+
+
+@functools.cache
+def iso4217_codes() -> frozenset[str]:
+    import pycountry
+
+    return frozenset(c.alpha_3 for c in pycountry.currencies)

@@ -26,11 +26,18 @@ def template(source: SourceRecord, coder: str) -> str:
     pub = row.get("published_precision")
     when = ("unknown" if pub == "unknown" else
             f"{row.get('published_start')}..{row.get('published_end')} ({pub})")
+    cited = row.get("kind") == "cited"
+    if cited:
+        where = [f"# Cited source: {row.get('url')}",
+                 "# No text is kept: evidence is your own account of each passage (never "
+                 "copied words),", "# with a locator (headline, paragraph 3)."]
+    else:
+        where = [f"# Text: archive/{source.source_id}.txt. Code only the body, from",
+                 f"#   {row.get('body_begins')!r}", f"#   to {row.get('body_ends')!r}."]
+    evidence_key = "evidence" if cited else "quotes"
     out = [
         f"# Coding file for {source.source_id}: {row.get('publisher')}, published {when}.",
-        f"# Text: archive/{source.source_id}.txt. Code only the body, from",
-        f"#   {row.get('body_begins')!r}",
-        f"#   to {row.get('body_ends')!r}.",
+        *where,
         "# The codebook (docs/codebook.md) says what to code and how; check this file with",
         f"#   gsi-events check coding/{source.source_id}.yaml",
         "#",
@@ -41,9 +48,12 @@ def template(source: SourceRecord, coder: str) -> str:
     for f in schema.table("events").coded_fields:
         out += _comment(f, "")
     for key, table in (("participants", "participants"), ("links", "event_links"),
-                       ("quotes", "evidence")):
+                       (evidence_key, "evidence")):
         out.append(f"#   {key}: a list; each entry has")
         for f in schema.table(table).coded_fields:
+            if (key == "evidence" and f.name == "quote") or (key == "quotes" and f.name in (
+                    "locator", "note")):
+                continue  # the other kind of source's evidence
             out += _comment(f, "  ")
     out += [
         f"source: {source.source_id}",
@@ -61,8 +71,12 @@ def template(source: SourceRecord, coder: str) -> str:
         "#     participants:",
         "#       - role: actor",
         "#         country: CHN",
-        "#     quotes:",
-        "#       - quote: words copied exactly from the text",
-        "#         supports: [action, status, participants]",
+        *(["#     evidence:",
+            "#       - locator: paragraph 2",
+            "#         note: What the passage says, in your own words.",
+            "#         supports: [action, status, participants]"] if cited else
+          ["#     quotes:",
+           "#       - quote: words copied exactly from the text",
+           "#         supports: [action, status, participants]"]),
     ]
     return "\n".join(out) + "\n"

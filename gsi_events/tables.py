@@ -282,6 +282,7 @@ def build_tables(repo: Repository) -> Tables:
             "plover_mode": extra.get("plover_mode"),
             "plover_context": ";".join(context) if context else None,
             "n_sources": len({r.source_id for r in ordered}),
+            "evidence_kind": evidence_kind((r.source_id for r in ordered), sources),
             "primary_source_id": primary.source_id,
         })
         rows["events"].append(event)
@@ -306,7 +307,7 @@ def build_tables(repo: Repository) -> Tables:
                     "char_start": span[0] if span else None,
                     "char_end": span[1] if span else None,
                 })
-                prov["evidence"].append((r.file, _item_label(r, "quote", n, q)))
+                prov["evidence"].append((r.file, _item_label(r, evidence_word(q), n, q)))
             for n, link in enumerate(r.links, 1):
                 key = (event_id, link.get("relation"), link.get("target_event_id"))
                 if any((x["event_id"], x["relation"], x["target_event_id"]) == key
@@ -332,6 +333,18 @@ def build_tables(repo: Repository) -> Tables:
         frames[name] = frame(name, r)
         provenance[name] = p
     return Tables(frames=frames, provenance=provenance)
+
+
+def evidence_kind(source_ids: Any, sources: dict[str, SourceRecord]) -> str:
+    """`quoted` when an archived source reports the event, else `cited`."""
+    archived = any((s := sources.get(x)) is not None and s.row.get("kind") == "archived"
+                   for x in source_ids)
+    return "quoted" if archived else "cited"
+
+
+def evidence_word(item: dict[str, Any]) -> str:
+    """How an evidence entry is named in messages: a quote, or a cited passage."""
+    return "quote" if item.get("quote") is not None or item.get("note") is None else "evidence"
 
 
 def recommended(event: dict[str, Any], not_summable: set[str]) -> bool:

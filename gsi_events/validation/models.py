@@ -23,6 +23,7 @@ CODELISTS: dict[str, Callable[[], frozenset[str]]] = {
     "iso3166_alpha3": countries.iso3_codes,
     "iso3166_alpha3_list": countries.iso3_codes,
     "iso639_1": countries.iso639_1_codes,
+    "iso4217": countries.iso4217_codes,
 }
 
 

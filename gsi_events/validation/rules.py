@@ -70,6 +70,21 @@ def _action_attr(attr: str) -> dict[str, Any]:
 # --- sources ---------------------------------------------------------------------------
 
 
+def _given(*cols: str) -> list[pl.Expr]:
+    return [c(x).is_not_null() for x in cols]
+
+
+@rule("sources.fields_match_kind")
+def fields_match_kind(ctx: Context) -> pl.Expr:
+    text_fields = ("sha256", "bytes", "body_begins", "body_ends")
+    archived = pl.all_horizontal(*_given(*text_fields))
+    cited = (pl.all_horizontal(*_given("title", "date_accessed"))
+             & ~pl.any_horizontal(*_given(*text_fields)))
+    return (pl.when(c("kind") == "archived").then(archived)
+            .when(c("kind") == "cited").then(cited)
+            .otherwise(True))  # an unknown kind: the vocabulary check reports it
+
+
 @rule("sources.published_dates_match_precision")
 def published_dates_match_precision(ctx: Context) -> pl.Expr:
     return _dates_match("published_start", "published_end", "published_precision",
@@ -136,6 +151,17 @@ def count_has_unit(ctx: Context) -> pl.Expr:
     return has_count == c("count_unit").is_not_null()
 
 
+@rule("events.count_kind_with_items")
+def count_kind_with_items(ctx: Context) -> pl.Expr:
+    return (c("count_unit") == "items").fill_null(False) == c("count_kind").is_not_null()
+
+
+@rule("events.value_complete")
+def value_complete(ctx: Context) -> pl.Expr:
+    given = _given("value_amount", "value_currency", "value_year")
+    return pl.all_horizontal(*given) | ~pl.any_horizontal(*given)
+
+
 @rule("events.codes_match_action")
 def codes_match_action(ctx: Context) -> pl.Expr:
     contexts = {k: ";".join(v or []) for k, v in _action_attr("plover_context").items()}
@@ -173,6 +199,24 @@ def every_event_has_evidence(ctx: Context) -> pl.Expr:
     return (n >= 1) & c("n_sources").eq_missing(n)
 
 
+def source_kinds(ctx: Context) -> dict[str, str]:
+    return dict(ctx.frames["sources"].select("source_id", "kind").rows())
+
+
+def quoted_events(ctx: Context) -> pl.Series:
+    """Ids of events that at least one archived source reports."""
+    archived = [s for s, k in source_kinds(ctx).items() if k == "archived"]
+    ev = ctx.frames["evidence"]
+    return ev.filter(c("source_id").is_in(archived))["event_id"].unique()
+
+
+@rule("events.evidence_kind_correct")
+def evidence_kind_correct(ctx: Context) -> pl.Expr:
+    expected = pl.when(c("event_id").is_in(quoted_events(ctx).implode())).then(
+        pl.lit("quoted")).otherwise(pl.lit("cited"))
+    return c("evidence_kind").eq_missing(expected)
+
+
 @rule("events.every_event_has_actor")
 def every_event_has_actor(ctx: Context) -> pl.Expr:
     actors = ctx.frames["participants"].filter(c("role") == "actor")["event_id"]
@@ -197,6 +241,7 @@ NEEDS_QUOTE: dict[str, pl.Expr] = {
     "date": c("date_precision") != "unknown",
     "location": c("location_place").is_not_null() | c("location_country").is_not_null(),
     "covers": c("covers_start").is_not_null(),
+    "value": c("value_amount").is_not_null(),
 }
 
 
@@ -244,13 +289,25 @@ def country_names_match(ctx: Context) -> pl.Expr:
 # --- evidence --------------------------------------------------------------------------
 
 
+@rule("evidence.matches_source_kind")
+def matches_source_kind(ctx: Context) -> pl.Expr:
+    kind = c("source_id").replace_strict(source_kinds(ctx), default=None,
+                                          return_dtype=pl.String)
+    quote = c("quote").is_not_null() & c("locator").is_null() & c("note").is_null()
+    cited = c("quote").is_null() & c("locator").is_not_null() & c("note").is_not_null()
+    return (pl.when(kind == "archived").then(quote)
+            .when(kind == "cited").then(cited)
+            .otherwise(True))  # an unknown source: the foreign key reports it
+
+
 @rule("evidence.quote_in_source")
 def quote_in_source(ctx: Context) -> pl.Expr:
     text = c("source_id").replace_strict(ctx.texts(), default=None, return_dtype=pl.String)
     if ctx.archive is None:
         return pl.lit(True)
     at = text.str.slice(c("char_start"), c("char_end") - c("char_start"))
-    return text.is_null() | (c("char_start").is_not_null() & (at == c("quote")))
+    return text.is_null() | c("quote").is_null() | (
+        c("char_start").is_not_null() & (at == c("quote")))
 
 
 def body_spans(ctx: Context) -> tuple[dict[str, int], dict[str, int]]:

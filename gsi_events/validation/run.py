@@ -19,6 +19,7 @@ CODELIST_WORDS = {
     "iso3166_alpha3": "an ISO 3166-1 alpha-3 country code (e.g. CHN, SRB)",
     "iso3166_alpha3_list": "a list of ISO 3166-1 alpha-3 country codes separated by ';'",
     "iso639_1": "an ISO 639-1 two-letter language code (e.g. en, zh)",
+    "iso4217": "an ISO 4217 currency code (e.g. USD, CNY)",
 }
 PANDERA_CHECKS = {"not_nullable": "required", "column_in_dataframe": "missing"}
 
