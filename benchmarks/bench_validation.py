@@ -15,9 +15,9 @@ from pathlib import Path
 import pandera.polars as pa
 import polars as pl
 
-from gsi_events.pipeline import compile_repository
-from gsi_events.validation.models import expr_check
-from gsi_events.validation.run import validate_tables
+from gsi_events.compile.pipeline import compile_repository
+from gsi_events.compile.validate.models import expr_check
+from gsi_events.compile.validate.run import validate_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 ID_COLS = ("event_id", "target_event_id")

@@ -36,7 +36,7 @@ def main() -> None:
 @root_option
 def validate(root: Path | None) -> None:
     """Compile every coding file into tables and validate everything."""
-    from gsi_events.pipeline import compile_repository, summary
+    from gsi_events.compile.pipeline import compile_repository, summary
 
     compiled = compile_repository(root or default_root())
     if compiled.problems:
@@ -50,7 +50,7 @@ def validate(root: Path | None) -> None:
 @click.option("--check", is_flag=True, help="Fail if docs/codebook.md is not current.")
 def docs(root: Path | None, check: bool) -> None:
     """Regenerate the codebook's field and vocabulary tables from schemas/."""
-    from gsi_events.codebook import update_codebook
+    from gsi_events.build.codebook import update_codebook
 
     path = (root or default_root()) / "docs" / "codebook.md"
     changed = update_codebook(path, write=not check)
@@ -88,7 +88,7 @@ def add_source_cmd(root: Path | None, path: Path | None, cited: bool,
                    **meta: str | None) -> None:
     """Archive the text at PATH byte-for-byte and create its source record; or, with
     --cited and no PATH, record a source whose text is not kept."""
-    from gsi_events.archive import add_cited_source, add_source
+    from gsi_events.coders.archive import add_cited_source, add_source
     from gsi_events.problems import ProblemsFound
 
     base = root or default_root()
@@ -128,8 +128,8 @@ def add_source_cmd(root: Path | None, path: Path | None, cited: bool,
 @click.option("--second", is_flag=True, help="Scaffold a second, independent coding.")
 def code_cmd(root: Path | None, source_id: str, coder: str, second: bool) -> None:
     """Scaffold coding/SOURCE_ID.yaml with every field and vocabulary in comments."""
-    from gsi_events.coding import CODING_DIR, SECOND_CODING_DIR, read_source
-    from gsi_events.scaffold import template
+    from gsi_events.coders.scaffold import template
+    from gsi_events.compile.read import CODING_DIR, SECOND_CODING_DIR, read_source
 
     base = root or default_root()
     record_path = base / "archive" / f"{source_id}.yaml"
@@ -156,7 +156,7 @@ def code_cmd(root: Path | None, source_id: str, coder: str, second: bool) -> Non
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def check_cmd(root: Path | None, path: Path) -> None:
     """Check one coding file, and say where each of its quotes was found."""
-    from gsi_events.check import check_file
+    from gsi_events.coders.check import check_file
 
     base = (root or default_root()).resolve()
     target = path if path.is_absolute() else (
@@ -185,7 +185,7 @@ def check_cmd(root: Path | None, path: Path) -> None:
 @click.option("--event", "event_id", default=None, help="Only this event.")
 def discrepancies_cmd(root: Path | None, event_id: str | None) -> None:
     """List every field on which an event's sources disagree, and how it was resolved."""
-    from gsi_events.pipeline import compile_repository
+    from gsi_events.compile.pipeline import compile_repository
 
     compiled = compile_repository(root or default_root())
     if compiled.problems:
@@ -209,8 +209,8 @@ def agreement_cmd(root: Path | None, json_path: Path | None) -> None:
     """Inter-coder agreement between coding/ and the second coding in coding/second/."""
     import json
 
-    from gsi_events.agreement import agreement
-    from gsi_events.agreement import render as render_agreement
+    from gsi_events.coders.agreement import agreement
+    from gsi_events.coders.agreement import render as render_agreement
 
     result, problems = agreement(root or default_root())
     if problems:
@@ -246,8 +246,8 @@ def _release_error(e: Exception) -> None:
               help="Folder to write the Parquet files and datapackage.json to.")
 def build_cmd(root: Path | None, out: Path) -> None:
     """Validate, then write the release tables to OUT without publishing them."""
+    from gsi_events.build.release import build
     from gsi_events.problems import ProblemsFound
-    from gsi_events.release import build
 
     try:
         dp = build(root or default_root(), out)
@@ -267,8 +267,8 @@ def build_cmd(root: Path | None, out: Path) -> None:
 def release_cmd(root: Path | None, version: str, message: str | None) -> None:
     """Validate, build and publish releases/vVERSION/ (VERSION is X.Y.Z). A published
     version is never written again."""
+    from gsi_events.build.release import CHANGELOG_FILE, CHANGES_FILE, CITATION_FILE, publish
     from gsi_events.problems import ProblemsFound
-    from gsi_events.release import CHANGELOG_FILE, CHANGES_FILE, CITATION_FILE, publish
 
     base = root or default_root()
     try:
@@ -287,7 +287,7 @@ def release_cmd(root: Path | None, version: str, message: str | None) -> None:
 @click.argument("version", required=False)
 def verify_cmd(releases_dir: Path | None, version: str | None) -> None:
     """Check every release (or VERSION) against its SHA256SUMS and datapackage.json."""
-    from gsi_events.release import verify
+    from gsi_events.build.release import verify
 
     checked, problems = verify(releases_dir, version)
     if problems:

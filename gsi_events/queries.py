@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from gsi_events import schema
-
 c = pl.col
 
 
@@ -18,6 +16,23 @@ def _tables(version: str | None, tables: dict[str, pl.DataFrame] | None
     return {t: load(t, version=version) for t in ("events", "event_links", "evidence")}
 
 
+def action_kinds(version: str | None = None, *, checkout: bool = False) -> dict[str, str]:
+    """action -> kind (pledge, delivery, diplomatic), from that release's own
+    datapackage.json, so an old release is read with its own vocabulary; `checkout`
+    reads schemas/ instead (tables built from a checkout, with the coding extra)."""
+    if checkout:
+        from gsi_events.compile import schema
+
+        return {x.value: x.extra.get("kind")
+                for x in schema.table("events").field("action").categories}
+    from gsi_events.loading import release_info
+
+    dp = release_info(version).datapackage
+    events = next(r for r in dp.get("resources", []) if r.get("name") == "events")
+    action = next(f for f in events["schema"]["fields"] if f.get("name") == "action")
+    return {x["value"]: x.get("kind") for x in action.get("categories", [])}
+
+
 def pledges(version: str | None = None, *, tables: dict[str, pl.DataFrame] | None = None
             ) -> pl.DataFrame:
     """Every pledge, with what has been reported as delivered against it.
@@ -28,8 +43,8 @@ def pledges(version: str | None = None, *, tables: dict[str, pl.DataFrame] | Non
     Pass `tables` (a dict of DataFrames) to query tables you built yourself.
     """
     t = _tables(version, tables)
-    kinds = {x.value: x.extra.get("kind")
-             for x in schema.table("events").field("action").categories}
+    kinds = action_kinds(version if tables is None or version is not None else None,
+                         checkout=tables is not None and version is None)
     pledge_actions = [a for a, k in kinds.items() if k == "pledge"]
     events, links, evidence = t["events"], t["event_links"], t["evidence"]
     sources = (evidence.group_by("event_id")

@@ -2,7 +2,7 @@
 
 pandera cannot generate data for polars schemas (`strategy()` and `example()` raise
 NotImplementedError on the polars backend), so the generators live here. They are built
-from what `gsi_events.schema` reads from `schemas/`: field types, patterns, vocabularies,
+from what `gsi_events.compile.schema` reads from `schemas/`: field types, patterns, vocabularies,
 code lists, lengths and minimums, each action's statuses and kind, the date precisions,
 the aspects a quote can support. Someone who extends a schema (a new field, a new
 vocabulary value, a new action) gets data using it without touching this module. A new
@@ -27,7 +27,7 @@ Public API
     have one or many sources that may disagree (so `discrepancies` is exercised),
     unknown or day / week / month / year / range dating, empty optional fields (absent
     or written as `null`), and links to other events. A `Dataset` writes itself into a
-    folder (`Dataset.write(root)`) that `gsi_events.pipeline.compile_repository` reads.
+    folder (`Dataset.write(root)`) that `gsi_events.compile.pipeline.compile_repository` reads.
 
 `rule_ids()`
     Every rule id validation can report: the field checks and keys of the pandera
@@ -80,10 +80,10 @@ from typing import Any
 import polars as pl
 from hypothesis import strategies as st
 
-from gsi_events import schema
-from gsi_events.coding import INT_MAX, INT_MIN
-from gsi_events.export import render_yaml
-from gsi_events.schema import Field
+from gsi_events.coders.export import render_yaml
+from gsi_events.compile import schema
+from gsi_events.compile.read import INT_MAX, INT_MIN
+from gsi_events.compile.schema import Field
 
 SENTINEL = "§"  # never in generated text: body markers carry it, so they are unique
 
@@ -206,7 +206,7 @@ def span(draw: Any, precision: str, published: bool = False
 
 
 def _codes(f: Field) -> list[str]:
-    from gsi_events.validation.models import CODELISTS
+    from gsi_events.compile.validate.models import CODELISTS
 
     return sorted(CODELISTS[f.codelist or ""]())
 
@@ -366,7 +366,7 @@ def _nulls_report(r: Any) -> Any:
 
 def compile_dataset(dataset: Dataset, root: Path) -> Any:
     """Write the dataset under root and run the whole pipeline on it (a `Compiled`)."""
-    from gsi_events.pipeline import compile_repository
+    from gsi_events.compile.pipeline import compile_repository
 
     dataset.write(root)
     return compile_repository(root)
@@ -393,7 +393,7 @@ def quote_aspects() -> tuple[str, ...]:
 
 def _needs(report: dict[str, Any]) -> set[str]:
     """The aspects of a report that events.values_are_quoted needs a quote for."""
-    from gsi_events.validation.rules import NEEDS_QUOTE
+    from gsi_events.compile.validate.rules import NEEDS_QUOTE
 
     row = {f.name: report.get(f.key) for f in schema.table("events").coded_fields}
     frame = pl.DataFrame([row], schema={f.name: schema.polars_dtype(f.type)
@@ -510,7 +510,7 @@ def datasets(draw: Any, min_sources: int = 1, max_sources: int = 4, min_events: 
              ) -> Dataset:
     """A whole valid repository. `multi` guarantees an event reported by two sources that
     disagree (a discrepancy) and at least one link; `max_sources_per_event=1` gives
-    data that `gsi_events.export` can write back exactly."""
+    data that `gsi_events.coders.export` can write back exactly."""
     actions = _actions()
     status_field = schema.table("events").field("status")
     n_sources = draw(st.integers(max(min_sources, 2 if multi else 1), max_sources))
@@ -717,8 +717,8 @@ def parse_rule_templates() -> list[str]:
 
 def table_rule_ids() -> list[str]:
     """Every rule id the table validation can report, from the pandera models."""
-    from gsi_events.validation.models import model
-    from gsi_events.validation.rules import Context
+    from gsi_events.compile.validate.models import model
+    from gsi_events.compile.validate.rules import Context
 
     frames = {t: pl.DataFrame(schema={f.name: schema.polars_dtype(f.type)
                                       for f in schema.table(t).fields}) for t in schema.TABLES}
@@ -1530,10 +1530,10 @@ def run_case(case: Case, root: Path, rule_id: str | None = None) -> list[Any]:
     and reading the files already reports it, the tables are not built (a shortcut for
     parse-stage rules). With table edits the files are read and merged, the edits made,
     and the tables validated."""
-    from gsi_events.coding import read_repository
-    from gsi_events.pipeline import compile_repository
-    from gsi_events.tables import build_tables
-    from gsi_events.validation.run import validate_tables
+    from gsi_events.compile.merge import build_tables
+    from gsi_events.compile.pipeline import compile_repository
+    from gsi_events.compile.read import read_repository
+    from gsi_events.compile.validate.run import validate_tables
 
     case.dataset.write(root)
     if not case.table_edits:

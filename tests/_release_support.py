@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from gsi_events import loading, release
+from gsi_events import loading
+from gsi_events.build import release
 
 REPO = Path(__file__).resolve().parents[1]
 RELEASES = REPO / "releases"

@@ -7,9 +7,9 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import REPO, snapshot
 
+from gsi_events.build.codebook import update_codebook
 from gsi_events.cli import main
-from gsi_events.codebook import update_codebook
-from gsi_events.pipeline import compile_repository
+from gsi_events.compile.pipeline import compile_repository
 
 
 def test_the_coded_data_is_valid() -> None:

@@ -23,13 +23,16 @@ from conftest import examples, snapshot
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from gsi_events import diff, export, release, schema, testing
+from gsi_events import diff, testing
+from gsi_events.build import release
 from gsi_events.cli import main
-from gsi_events.coding import read_coding, read_repository
-from gsi_events.export import render_yaml
-from gsi_events.pipeline import compile_repository
+from gsi_events.coders import export
+from gsi_events.coders.export import render_yaml
+from gsi_events.compile import schema
+from gsi_events.compile.merge import build_tables
+from gsi_events.compile.pipeline import compile_repository
+from gsi_events.compile.read import read_coding, read_repository
 from gsi_events.problems import ProblemsFound
-from gsi_events.tables import build_tables
 
 
 @contextmanager

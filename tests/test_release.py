@@ -22,7 +22,8 @@ from _release_support import (
 )
 from click.testing import CliRunner
 
-from gsi_events import diff, loading, release
+from gsi_events import diff, loading
+from gsi_events.build import release
 from gsi_events.cli import main
 from gsi_events.problems import ProblemsFound
 

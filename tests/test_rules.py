@@ -21,8 +21,9 @@ from conftest import examples
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gsi_events import schema, testing
-from gsi_events.validation.rules import RULES
+from gsi_events import testing
+from gsi_events.compile import schema
+from gsi_events.compile.validate.rules import RULES
 
 RULE_IDS = testing.rule_ids()
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from _release_support import CREATED, REPO, copy_data, edit_summary, run
 
-from gsi_events import loading, release
+from gsi_events import loading
+from gsi_events.build import release
 from gsi_events.problems import ProblemsFound
 
 pytestmark = pytest.mark.slow

@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from gsi_events.agreement import compare
 from gsi_events.cli import main
-from gsi_events.coding import read_repository
-from gsi_events.pipeline import compile_repository
+from gsi_events.coders.agreement import compare
+from gsi_events.compile.pipeline import compile_repository
+from gsi_events.compile.read import read_repository
 from gsi_events.queries import pledges
 
 REPO = Path(__file__).resolve().parents[1]
@@ -220,7 +220,7 @@ def test_pledges_lists_pledges_with_deliveries(root: Path) -> None:
 
 
 def test_release_metadata_carries_the_agreement_figures() -> None:
-    from gsi_events.release import quality
+    from gsi_events.build.release import quality
 
     q = quality(REPO)
     figures = q["intercoder_agreement"]

@@ -13,9 +13,9 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
-from gsi_events import countries, schema
-from gsi_events.schema import Field, TableSchema
-from gsi_events.validation.rules import RULES, Context
+from gsi_events.compile import countries, schema
+from gsi_events.compile.schema import Field, TableSchema
+from gsi_events.compile.validate.rules import RULES, Context
 
 c = pl.col
 

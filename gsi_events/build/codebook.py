@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from gsi_events import schema
-from gsi_events.schema import Field, TableSchema
+from gsi_events.compile import schema
+from gsi_events.compile.schema import Field, TableSchema
 
 BLOCK = re.compile(
     r"(<!-- BEGIN GENERATED: (?P<name>[a-z_]+) -->\n)(.*?)(<!-- END GENERATED: (?P=name) -->)",

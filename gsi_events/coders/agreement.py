@@ -14,9 +14,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gsi_events import schema
-from gsi_events.coding import CODING_DIR, SECOND_CODING_DIR, Report, Repository, read_repository
-from gsi_events.tables import date_span, participant_names
+from gsi_events.compile import schema
+from gsi_events.compile.merge import date_span, participant_names
+from gsi_events.compile.read import (
+    CODING_DIR,
+    SECOND_CODING_DIR,
+    Report,
+    Repository,
+    read_repository,
+)
 
 MIN_SCORE = 3.0  # below this, two reports are not taken to be of the same event
 

@@ -16,7 +16,7 @@ What the tables do not hold is not exported: comments, the coder's name (pass `c
 `canonical:` marks, and a report's link order (links come out sorted).
 
 `render_yaml` is the one YAML writer for generated files (exports, test generators), so
-that what is written is what `gsi_events.yamlio` reads back.
+that what is written is what `gsi_events.compile.yamlio` reads back.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any
 
 import polars as pl
 
-from gsi_events import schema
+from gsi_events.compile import schema
 
 
 class ExportError(ValueError):
@@ -75,7 +75,7 @@ def _frames(tables: Any) -> Mapping[str, pl.DataFrame]:
 def coding_files(tables: Any, coder: str = "export") -> dict[str, dict[str, Any]]:
     """source_id -> the coding file (as a mapping) holding that source's reports.
 
-    `tables` is a `gsi_events.tables.Tables` or a mapping of table name to DataFrame.
+    `tables` is a `gsi_events.compile.merge.Tables` or a mapping of table name to DataFrame.
     Raises ExportError when an event has more than one source (see the module's doc).
     """
     frames = _frames(tables)

@@ -15,10 +15,10 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from gsi_events import schema
-from gsi_events.coding import ARCHIVE_DIR, SOURCE_FILE, parse_record, read_retired, sha256
+from gsi_events.compile import schema
+from gsi_events.compile.read import ARCHIVE_DIR, SOURCE_FILE, parse_record, read_retired, sha256
+from gsi_events.compile.yamlio import read_yaml
 from gsi_events.problems import Problem, ProblemsFound
-from gsi_events.yamlio import read_yaml
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ def metadata_problems(record: dict[str, Any], rel: str) -> list[Problem]:
         if f.pattern and isinstance(v, str) and not re.search(f.pattern, v):
             problems.append(Problem(rel, "new source", f"sources.{f.name}.pattern",
                 f"{f.name} {v!r} is not of the form {f.pattern}"))
-    from gsi_events.countries import iso639_1_codes
+    from gsi_events.compile.countries import iso639_1_codes
 
     language = record.get("language")
     if language not in iso639_1_codes():

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from gsi_events.coding import CODING_DIR, SECOND_CODING_DIR
-from gsi_events.pipeline import Compiled, compile_repository
-from gsi_events.quotes import explain_miss
-from gsi_events.tables import evidence_word, locate
+from gsi_events.coders.quotes import explain_miss
+from gsi_events.compile.merge import evidence_word, locate
+from gsi_events.compile.pipeline import Compiled, compile_repository
+from gsi_events.compile.read import CODING_DIR, SECOND_CODING_DIR
 
 
 @dataclass

@@ -13,8 +13,8 @@ from typing import Any
 
 import polars as pl
 
-from gsi_events import schema
-from gsi_events.coding import SourceRecord, sha256
+from gsi_events.compile import schema
+from gsi_events.compile.read import SourceRecord, sha256
 
 c = pl.col
 
@@ -279,7 +279,7 @@ def group_fields_need_group(ctx: Context) -> pl.Expr:
 
 @rule("participants.country_names_match")
 def country_names_match(ctx: Context) -> pl.Expr:
-    from gsi_events import countries
+    from gsi_events.compile import countries
 
     name = c("country").replace_strict(countries.names(), default=None, return_dtype=pl.String)
     gw = c("country").replace_strict(countries.gw_codes(), default=None, return_dtype=pl.Int64)

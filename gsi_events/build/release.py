@@ -62,7 +62,7 @@ ARROW_TYPES = {"string": "string", "integer": "int32", "number": "float64",
 def arrow_schema(table: str) -> Any:
     import pyarrow as pa
 
-    from gsi_events import schema
+    from gsi_events.compile import schema
 
     return pa.schema([pa.field(f.name, getattr(pa, ARROW_TYPES[f.type])(),
                                nullable=not f.required)
@@ -124,7 +124,7 @@ class Built:
 
     def datapackage(self, version: str | None = None, created: str | None = None
                     ) -> dict[str, Any]:
-        from gsi_events import datapackage
+        from gsi_events.build import datapackage
 
         return datapackage.descriptor(self.resources, sources=self.sources,
                                       build=build_info(), version=version, created=created,
@@ -134,7 +134,7 @@ class Built:
 def quality(root: Path) -> dict[str, Any]:
     """Inter-coder agreement between coding/ and coding/second/, as the data stands, and
     the figures of the blind pass (docs/agreement-blind-pass.json) where recorded."""
-    from gsi_events.agreement import agreement
+    from gsi_events.coders.agreement import agreement
 
     result, problems = agreement(root)
     if problems or not result.sources:
@@ -154,8 +154,10 @@ def build_tables(root: Path, coding_files: Sequence[Path] | None = None) -> Buil
     """Validate everything, then render each table as Parquet. Raises ProblemsFound."""
     import polars as pl
 
-    from gsi_events import datapackage, schema
-    from gsi_events.pipeline import compile_repository
+    from gsi_events.build import datapackage
+
+    from gsi_events.compile import schema
+    from gsi_events.compile.pipeline import compile_repository
 
     compiled = compile_repository(root, coding_files)
     if compiled.problems:
@@ -260,7 +262,8 @@ def changelog_text(releases: Path | Traversable) -> str:
 
 def citation_text(releases: Path | Traversable) -> str:
     """CITATION.cff for the newest release (before the first: for the dataset as such)."""
-    from gsi_events import citation, datapackage
+    from gsi_events import citation
+    from gsi_events.build import datapackage
 
     if not loading.versions(releases):
         return citation.cff(datapackage.jsonable(datapackage.package_metadata()))

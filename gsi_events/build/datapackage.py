@@ -10,7 +10,7 @@ The non-standard keys (`rules`, `codelist`, `derived`, `merge`, extra attributes
 categories, ...) are kept: Frictionless allows custom properties, and `frictionless
 validate` accepts them (tests/test_datapackage.py checks it).
 
-Imports only the standard library and gsi_events.schema: `gsi_events.load()` never comes here.
+Imports only the standard library and gsi_events.compile.schema: `gsi_events.load()` never comes here.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from gsi_events import paths, schema
+from gsi_events import paths
+
+from gsi_events.compile import schema
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
@@ -125,7 +127,7 @@ def descriptor(resources: list[dict[str, Any]], *, sources: list[dict[str, Any]]
     out["sources"] = list(meta.get("sources") or []) + sources
     out["resources"] = resources
     out["build"] = build
-    # Room for data-quality figures (inter-coder agreement, added by `gsi_events.agreement`
+    # Room for data-quality figures (inter-coder agreement, added by `gsi_events.coders.agreement`
     # when it reports them): an object, empty until then.
     out["quality"] = quality or {}
     return out

@@ -8,12 +8,12 @@ from typing import Any
 import pandera.polars as pa
 import polars as pl
 
-from gsi_events import schema
-from gsi_events.coding import Report, SourceRecord
+from gsi_events.compile import schema
+from gsi_events.compile.merge import Provenance
+from gsi_events.compile.read import Report, SourceRecord
+from gsi_events.compile.validate.models import model, report_model
+from gsi_events.compile.validate.rules import NEEDS_QUOTE, Context, quoted_aspects
 from gsi_events.problems import Problem
-from gsi_events.tables import Provenance
-from gsi_events.validation.models import model, report_model
-from gsi_events.validation.rules import NEEDS_QUOTE, Context, quoted_aspects
 
 CODELIST_WORDS = {
     "iso3166_alpha3": "an ISO 3166-1 alpha-3 country code (e.g. CHN, SRB)",
@@ -98,7 +98,7 @@ def message(rule_id: str, row: dict[str, Any] | None, failure: dict[str, Any],
     if rule_id == "sources.archived_text_matches_hash":
         record = (ctx.archive or {}).get(row.get("source_id") or "")
         if record is not None and record.raw is not None:
-            from gsi_events.coding import sha256
+            from gsi_events.compile.read import sha256
 
             detail = (f" The archived text now has sha256 {sha256(record.raw)} and "
                       f"{len(record.raw)} bytes; the record says {row.get('sha256')} and "
@@ -112,7 +112,7 @@ def message(rule_id: str, row: dict[str, Any] | None, failure: dict[str, Any],
 
 
 def _near(row: dict[str, Any], ctx: Context) -> str:
-    from gsi_events.quotes import explain_miss
+    from gsi_events.coders.quotes import explain_miss
 
     s = (ctx.archive or {}).get(row.get("source_id") or "")
     return explain_miss(row.get("quote") or "", s.text if s else None)
@@ -189,7 +189,7 @@ def validate_reports(reports: list[Report], frames: dict[str, pl.DataFrame],
     `rejected` reports (with a value that could not be read, kept out of the tables) are
     checked the same way, their quotes too, leaving out the rules that read the unread
     value: every mistake in a file is reported in one run, not one per run."""
-    from gsi_events.tables import locate
+    from gsi_events.compile.merge import locate
 
     groups: dict[tuple[str, frozenset[str]], tuple[list[dict[str, Any]], list[Provenance]]] = {}
 

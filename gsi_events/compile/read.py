@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gsi_events import schema, written
+from gsi_events.compile import schema, written
+from gsi_events.compile.schema import Field
+from gsi_events.compile.yamlio import line_of, read_yaml
 from gsi_events.problems import Problem
-from gsi_events.schema import Field
-from gsi_events.yamlio import line_of, read_yaml
 
 ARCHIVE_DIR = "archive"
 CODING_DIR = "coding"

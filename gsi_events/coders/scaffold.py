@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import textwrap
 
-from gsi_events import schema
-from gsi_events.coding import SourceRecord
-from gsi_events.schema import Field
+from gsi_events.compile import schema
+from gsi_events.compile.read import SourceRecord
+from gsi_events.compile.schema import Field
 
 
 def _comment(f: Field, indent: str) -> list[str]:

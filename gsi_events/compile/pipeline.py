@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gsi_events.coding import Repository, read_repository
+from gsi_events.compile.merge import Tables, build_tables
+from gsi_events.compile.read import Repository, read_repository
+from gsi_events.compile.validate.run import validate_reports, validate_tables
 from gsi_events.problems import Problem
-from gsi_events.tables import Tables, build_tables
-from gsi_events.validation.run import validate_reports, validate_tables
 
 
 @dataclass

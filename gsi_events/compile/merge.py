@@ -15,8 +15,8 @@ from typing import Any
 
 import polars as pl
 
-from gsi_events import countries, schema
-from gsi_events.coding import Report, Repository, SourceRecord, record_label
+from gsi_events.compile import countries, schema
+from gsi_events.compile.read import Report, Repository, SourceRecord, record_label
 
 PUBLISHED_ORDER = {"day": 0, "month": 1, "year": 2, "unknown": 3}
 

@@ -1,0 +1,3 @@
+"""What coders and the release builder share: the data flow from the hand-written files to
+checked tables (schemas -> read -> merge -> validate). Needs the `coding` extra.
+"""
