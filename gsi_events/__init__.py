@@ -14,12 +14,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from gsi_events.errors import (
+    ArgumentError,
+    GsiEventsError,
+    IntegrityError,
+    ProblemsFound,
+    ReleaseError,
+)
+
 if TYPE_CHECKING:
     from gsi_events.citation import cite
     from gsi_events.loading import load, release_info, versions
     from gsi_events.queries import pledges
 
-__all__ = ["cite", "load", "pledges", "release_info", "versions"]
+__all__ = [  # noqa: RUF022 (grouped by use, not sorted)
+    # loading and citing a release
+    "cite", "load", "pledges", "release_info", "versions",
+    # exceptions (all are GsiEventsError)
+    "ArgumentError", "GsiEventsError", "IntegrityError", "ProblemsFound", "ReleaseError",
+]
 
 _LAZY = {"load": "gsi_events.loading", "versions": "gsi_events.loading",
          "release_info": "gsi_events.loading", "cite": "gsi_events.citation",

@@ -16,6 +16,8 @@ import re
 from importlib.resources.abc import Traversable
 from typing import Any
 
+from gsi_events.errors import ArgumentError
+
 FORMATS = ("apa", "bibtex", "cff")
 CFF_HEADER = (
     "# Written by `gsi-events release` from the newest release's datapackage.json\n"
@@ -139,7 +141,7 @@ def cite(version: str | None = None, format: str = "apa", *,
     from gsi_events.loading import release_info
 
     if format not in FORMATS:
-        raise ValueError(f"unknown citation format {format!r}; choose one of "
+        raise ArgumentError(f"unknown citation format {format!r}; choose one of "
                          f"{', '.join(FORMATS)}")
     r = release_info(version, releases)
     date = r.date or ""

@@ -27,7 +27,20 @@ root_option = click.option(
     help="The checkout holding schemas/, archive/ and coding/ (default: this one).")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The command group: a command whose extra is not installed says which to install."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from gsi_events.errors import MissingExtra
+
+        try:
+            return super().invoke(ctx)
+        except MissingExtra as e:
+            click.echo(f"gsi-events: {e}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Build, check and publish the gsi_events dataset."""
 

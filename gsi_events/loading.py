@@ -22,20 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from gsi_events import paths
+from gsi_events.errors import IntegrityError, ReleaseError
 
 RELEASES_ENV = "GSI_EVENTS_RELEASES"  # a releases folder to use instead of the default
 VERSION = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 SUMS_FILE = "SHA256SUMS"
 DATAPACKAGE = "datapackage.json"
 SUMS_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
-
-
-class ReleaseError(LookupError):
-    """An unknown version or table, or no release at all: the message lists what exists."""
-
-
-class IntegrityError(Exception):
-    """A published file differs from the sha256 recorded when it was published."""
 
 
 def version_key(version: str) -> tuple[int, int, int]:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gsi_events.errors import ProblemsFound
+
+__all__ = ["Problem", "ProblemsFound", "render"]
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -15,14 +19,6 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}: {self.record}" if self.record else self.file
         return f"{where}: {self.message} [rule {self.rule}]"
-
-
-class ProblemsFound(Exception):
-    """Raised by steps that refuse to go on (build, release) when the data has problems."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = sorted(set(problems))
-        super().__init__(f"{len(self.problems)} problem(s)")
 
 
 def render(problems: list[Problem]) -> str:

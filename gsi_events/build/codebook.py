@@ -7,6 +7,8 @@ A test fails when a block is not what schemas/ says.
 
 from __future__ import annotations
 
+from gsi_events.errors import CodebookError
+
 import re
 from pathlib import Path
 
@@ -110,7 +112,7 @@ def render(text: str) -> str:
     def fill(m: re.Match[str]) -> str:
         name = m.group("name")
         if name not in generated:
-            raise KeyError(f"docs/codebook.md has a generated block {name!r} that no schema makes")
+            raise CodebookError(f"docs/codebook.md has a generated block {name!r} that no schema makes")
         return m.group(1) + generated[name] + m.group(4)
 
     return BLOCK.sub(fill, text)
@@ -126,7 +128,7 @@ def update_codebook(path: Path, write: bool = True) -> bool:
     text = path.read_text(encoding="utf-8")
     new = render(text)
     if missing_blocks(new):
-        raise KeyError(f"{path} lacks generated blocks: {', '.join(missing_blocks(new))}")
+        raise CodebookError(f"{path} lacks generated blocks: {', '.join(missing_blocks(new))}")
     if new != text and write:
         path.write_text(new, encoding="utf-8")
     return new != text

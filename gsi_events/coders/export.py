@@ -29,10 +29,7 @@ from typing import Any
 import polars as pl
 
 from gsi_events.compile import schema
-
-
-class ExportError(ValueError):
-    """The tables cannot be written back as coding files without losing or inventing data."""
+from gsi_events.errors import ExportError
 
 
 def render_yaml(data: Any) -> str:

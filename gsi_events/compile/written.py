@@ -49,7 +49,7 @@ def numbers(text: str, language: str = "en") -> frozenset[int]:
         for m in _DOZEN.finditer(text):
             out.add(6 if m.group(1).lower().startswith("half") else 12)
         with contextlib.suppress(Exception):  # a free-text parser never stops a check
-            text = f"{text} {alpha2digit(text, language)}"
+            text = f"{text} {alpha2digit(text, language, threshold=0)}"
     for m in _NUMBER.finditer(text):
         whole = re.sub(r"[^0-9]", "", m.group(1))
         frac = m.group(2) or ""
