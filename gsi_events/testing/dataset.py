@@ -1,0 +1,123 @@
+"""A repository's hand-written files as data (`Dataset`), and writing them into a folder
+that `gsi_events.compile.pipeline.compile_repository` reads."""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gsi_events.coders.export import render_yaml
+from gsi_events.compile import schema
+
+
+@dataclass
+class Dataset:
+    """A repository's hand-written files, as data.
+
+    sources: source_id -> the source record (archive/<id>.yaml) as a mapping
+    texts: source_id -> the archived text's bytes (archive/<id>.txt)
+    codings: file name stem -> coding file mapping (coding/<stem>.yaml)
+    retired: coding/retired.yaml as a mapping, or None for no such file
+    raw: relative path -> bytes that replace the rendered file (None: leave it out)
+    dirs: relative paths made as empty folders (a folder where a file is expected)
+    """
+
+    sources: dict[str, dict[str, Any]]
+    texts: dict[str, bytes]
+    codings: dict[str, dict[str, Any]]
+    retired: dict[str, Any] | None = None
+    raw: dict[str, bytes | None] = field(default_factory=dict)
+    dirs: set[str] = field(default_factory=set)
+    nulls: bool = False  # write empty optional fields as `key: null` rather than leave them out
+
+    # -- reading it back as a coder would describe it
+    def reports(self) -> list[tuple[str, int, dict[str, Any]]]:
+        """(file stem, index, report) for every report in every coding file."""
+        return [(stem, i, r) for stem, c in sorted(self.codings.items())
+                for i, r in enumerate(c.get("events") or []) if isinstance(r, dict)]
+
+    def reports_of(self, event_id: str) -> list[tuple[str, int, dict[str, Any]]]:
+        return [x for x in self.reports() if x[2].get("event") == event_id]
+
+    def event_ids(self) -> list[str]:
+        return sorted({r.get("event") for _, _, r in self.reports()})
+
+    def coding_path(self, stem: str) -> str:
+        return f"coding/{stem}.yaml"
+
+    def rendered(self, stem: str) -> str:
+        return render_yaml(self._with_nulls(self.codings[stem]))
+
+    def line_of_report(self, stem: str, index: int) -> int:
+        """1-based line of the `- event:` entry of a report in its rendered file."""
+        lines = self.rendered(stem).split("\n")
+        starts = [n for n, line in enumerate(lines, 1) if re.match(r"^  - ", line)]
+        return starts[index]
+
+    def label(self, stem: str, index: int) -> str:
+        report = self.codings[stem]["events"][index]
+        return f"event {report.get('event')} (line {self.line_of_report(stem, index)})"
+
+    def _with_nulls(self, data: Any) -> Any:
+        return data if not self.nulls else _nulls(data)
+
+    def files(self) -> dict[str, bytes | None]:
+        out: dict[str, bytes | None] = {}
+        for sid, rec in sorted(self.sources.items()):
+            out[f"archive/{sid}.yaml"] = render_yaml(self._with_nulls(rec)).encode()
+        for sid, raw in sorted(self.texts.items()):
+            out[f"archive/{sid}.txt"] = raw
+        for stem in sorted(self.codings):
+            out[self.coding_path(stem)] = self.rendered(stem).encode()
+        if self.retired is not None:
+            out["coding/retired.yaml"] = render_yaml(self.retired).encode()
+        out.update(self.raw)
+        return out
+
+    def write(self, root: Path) -> None:
+        (root / "archive").mkdir(parents=True, exist_ok=True)
+        (root / "coding").mkdir(parents=True, exist_ok=True)
+        for rel, data in self.files().items():
+            if data is not None:
+                (root / rel).parent.mkdir(parents=True, exist_ok=True)
+                (root / rel).write_bytes(data)
+        for rel in self.dirs:
+            (root / rel).mkdir(parents=True, exist_ok=True)
+
+    def copy(self) -> Dataset:
+        return copy.deepcopy(self)
+
+
+def _nulls(data: Any) -> Any:
+    """Every optional field a record leaves out written as `key: null` instead (records
+    that are not mappings, as mutations make them, are left as they are)."""
+    if not isinstance(data, dict):
+        return data
+    if "events" in data and "coder" in data:
+        events = data["events"]
+        return {**data, "events": [_nulls_report(r) for r in events]
+                if isinstance(events, list) else events}
+    return _fill("sources", data)
+
+
+def _fill(table: str, row: Any) -> Any:
+    if not isinstance(row, dict):
+        return row
+    out = dict(row)
+    for f in schema.table(table).coded_fields:
+        out.setdefault(f.key, None)
+    return out
+
+
+def _nulls_report(r: Any) -> Any:
+    if not isinstance(r, dict):
+        return r
+    out = _fill("events", r)
+    for key, table in (("participants", "participants"), ("links", "event_links")):
+        if isinstance(r.get(key), list) and r[key]:
+            out[key] = [_fill(table, x) for x in r[key]]
+    return out
+
