@@ -60,8 +60,36 @@ def numbers(text: str, language: str = "en") -> frozenset[int]:
     return frozenset(out)
 
 
+# The codebook's vague-word table (section 7): the readings of words that give no number.
+VAGUE_READINGS = {"dozens": (24, 99), "hundreds": (200, 999), "thousands": (2000, 9999)}
+_VAGUE = re.compile(r"\b(dozens|hundreds|thousands)\b", re.IGNORECASE)
+_HEDGE = re.compile(r"\b(about|around|some|nearly|approximately|roughly|almost|"
+                    r"an estimated|estimated|close to)\s+(a\s+)?$", re.IGNORECASE)
+_MORE = re.compile(r"\b(more than|over|above|upwards of|in excess of)\s+$", re.IGNORECASE)
+
+
 def has_number(text: str, values: set[int], language: str = "en") -> bool:
-    return bool(numbers(text, language) & values)
+    """True when the text writes one of `values`, or a number or word whose reading in
+    the codebook's vague-word table is one of them ("over 50" -> 51; "about 3,000" ->
+    2,700 to 3,300; "about a dozen" -> 10 to 14; "dozens" -> 24 to 99)."""
+    written = numbers(text, language)
+    if written & values:
+        return True
+    readings: set[int] = set()
+    for m in _VAGUE.finditer(text):
+        readings |= set(VAGUE_READINGS[m.group(1).lower()])
+    for n in written:
+        for m in re.finditer(rf"(?<![0-9]){n:,}(?![0-9])|(?<![0-9]){n}(?![0-9])|\bdozen\b",
+                             text):
+            before = text[max(0, m.start() - 30):m.start()]
+            value = 12 if m.group(0) == "dozen" else n
+            if _MORE.search(before):
+                readings.add(value + 1)
+            if _HEDGE.search(before) or _HEDGE.search(before.removesuffix("a ")):
+                spread = max(1, round(value * 0.1)) if value != 12 else 2
+                if any(abs(v - value) <= spread for v in values):
+                    return True
+    return bool(readings & values)
 
 
 def has_date(text: str, language: str = "en") -> bool:
