@@ -95,16 +95,46 @@ def resource(name: str, path: str, data: bytes) -> dict[str, Any]:
     }
 
 
-def archived_sources(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One `sources` entry per archived source text: what was coded, and its sha256."""
+def source_entries(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One `sources` entry per source, shaped like OWID's Origin (producer, url, dates, a
+    full citation) inside a Frictionless source (title, path): what was coded, where it
+    was found and, for an archived text, its sha256 and size."""
     out = []
     for r in sorted(rows, key=lambda r: r["source_id"]):
         title = f"{r['source_id']}: {r['publisher']}"
         if r.get("title"):
             title += f", {r['title']}"
-        out.append({"title": title, "path": r["url"], "source_id": r["source_id"],
-                    "sha256": r["sha256"], "bytes": r["bytes"]})
+        published = (str(r["published_start"]) if r.get("published_precision") == "day"
+                     else f"{r.get('published_start')}..{r.get('published_end')}"
+                     if r.get("published_start") else None)
+        entry: dict[str, Any] = {
+            "title": title, "path": r["url"], "source_id": r["source_id"],
+            "kind": r.get("kind"), "producer": r["publisher"],
+            "date_published": published, "date_accessed": _iso(r.get("date_accessed")),
+            "citation_full": citation(r),
+        }
+        if r.get("kind") != "cited":
+            entry |= {"sha256": r.get("sha256"), "bytes": r.get("bytes")}
+        out.append({k: v for k, v in entry.items() if v is not None})
     return out
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def citation(r: dict[str, Any]) -> str:
+    """The source as a reference: author, title, publisher, date, address."""
+    parts = [r.get("author"), f"\u201c{r['title']}\u201d" if r.get("title") else None,
+             r["publisher"] + (f" (via {r['via']})" if r.get("via") else "")]
+    if r.get("published_precision") == "day":
+        parts.append(str(r["published_start"]))
+    elif r.get("published_start"):
+        parts.append(f"{r['published_start']}..{r['published_end']}")
+    parts.append(r["url"])
+    if r.get("date_accessed"):
+        parts.append(f"accessed {r['date_accessed']}")
+    return ", ".join(p for p in parts if p) + "."
 
 
 def descriptor(resources: list[dict[str, Any]], *, sources: list[dict[str, Any]],

@@ -172,7 +172,7 @@ def build_tables(root: Path, coding_files: Sequence[Path] | None = None) -> Buil
         files[path] = data
         frames[name] = pl.from_arrow(tbl)
         resources.append(datapackage.resource(name, path, data))
-    sources = datapackage.archived_sources(compiled.tables["sources"].to_dicts())
+    sources = datapackage.source_entries(compiled.tables["sources"].to_dicts())
     return Built(files=files, frames=frames, resources=resources, sources=sources,
                  quality=quality(root))
 
