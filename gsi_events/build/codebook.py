@@ -7,13 +7,12 @@ A test fails when a block is not what schemas/ says.
 
 from __future__ import annotations
 
-from gsi_events.errors import CodebookError
-
 import re
 from pathlib import Path
 
 from gsi_events.compile import schema
 from gsi_events.compile.schema import Field, TableSchema
+from gsi_events.errors import CodebookError
 
 BLOCK = re.compile(
     r"(<!-- BEGIN GENERATED: (?P<name>[a-z_]+) -->\n)(.*?)(<!-- END GENERATED: (?P=name) -->)",
@@ -112,7 +111,8 @@ def render(text: str) -> str:
     def fill(m: re.Match[str]) -> str:
         name = m.group("name")
         if name not in generated:
-            raise CodebookError(f"docs/codebook.md has a generated block {name!r} that no schema makes")
+            raise CodebookError(f"docs/codebook.md has a generated block {name!r} that no "
+                                "schema makes")
         return m.group(1) + generated[name] + m.group(4)
 
     return BLOCK.sub(fill, text)

@@ -10,7 +10,8 @@ The non-standard keys (`rules`, `codelist`, `derived`, `merge`, extra attributes
 categories, ...) are kept: Frictionless allows custom properties, and `frictionless
 validate` accepts them (tests/test_datapackage.py checks it).
 
-Imports only the standard library and gsi_events.compile.schema: `gsi_events.load()` never comes here.
+Imports only the standard library and gsi_events.compile.schema: `gsi_events.load()` never
+comes here.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import hashlib
 from typing import Any
 
 from gsi_events import paths
-
 from gsi_events.compile import schema
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"

@@ -155,7 +155,6 @@ def build_tables(root: Path, coding_files: Sequence[Path] | None = None) -> Buil
     import polars as pl
 
     from gsi_events.build import datapackage
-
     from gsi_events.compile import schema
     from gsi_events.compile.pipeline import compile_repository
 
