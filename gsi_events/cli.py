@@ -214,6 +214,42 @@ def discrepancies_cmd(root: Path | None, event_id: str | None) -> None:
     click.echo(f"{len(rows)} discrepancies.")
 
 
+@main.command("events")
+@root_option
+@click.option("--text", default=None,
+              help="Words that must all occur (any case) in the summary, place or names.")
+@click.option("--country", default=None, help="ISO3 code of a participant or group member.")
+@click.option("--action", default=None, help="An action, or a pattern: 'training_*'.")
+@click.option("--from", "date_from", default=None,
+              help="Events whose dates overlap from this day on: YYYY-MM-DD, YYYY-MM, YYYY.")
+@click.option("--to", "date_to", default=None, help="... up to this day (same forms).")
+def events_cmd(root: Path | None, text: str | None, country: str | None,
+               action: str | None, date_from: str | None, date_to: str | None) -> None:
+    """List the coded events (compiled from coding/, not a release) that match, one line
+    each: id | dates | action (status) | counterpart countries | count | sources |
+    summary."""
+    from gsi_events.coders.search import describe, find_events, parse_date_bound
+    from gsi_events.compile.pipeline import compile_repository
+
+    bounds = {}
+    for hint, value, is_end in (("--from", date_from, False), ("--to", date_to, True)):
+        try:
+            bounds[hint] = parse_date_bound(value, end=is_end) if value else None
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint=hint) from None
+    compiled = compile_repository(root or default_root())
+    tables = compiled.tables
+    found = find_events(tables["events"], tables["participants"], text=text, country=country,
+                        action=action, date_from=bounds["--from"], date_to=bounds["--to"])
+    for row in found.iter_rows(named=True):
+        click.echo(describe(row))
+    click.echo(f"{found.height} of {tables['events'].height} events match.")
+    if compiled.problems:
+        n = len(compiled.problems)
+        click.echo(f"(The coded data has {n} problem{'s' if n != 1 else ''}; a report with "
+                   "problems is missing here. See gsi-events validate.)", err=True)
+
+
 @main.command("agreement")
 @root_option
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
