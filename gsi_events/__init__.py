@@ -26,17 +26,22 @@ if TYPE_CHECKING:
     from gsi_events.citation import cite
     from gsi_events.loading import load, release_info, versions
     from gsi_events.queries import pledges
+    from gsi_events.views import changelog, dictionary, event_countries, events_wide
 
 __all__ = [  # noqa: RUF022 (grouped by use, not sorted)
     # loading and citing a release
     "cite", "load", "pledges", "release_info", "versions",
+    # analysis views and documentation as data
+    "changelog", "dictionary", "event_countries", "events_wide",
     # exceptions (all are GsiEventsError)
     "ArgumentError", "GsiEventsError", "IntegrityError", "ProblemsFound", "ReleaseError",
 ]
 
 _LAZY = {"load": "gsi_events.loading", "versions": "gsi_events.loading",
          "release_info": "gsi_events.loading", "cite": "gsi_events.citation",
-         "pledges": "gsi_events.queries"}
+         "pledges": "gsi_events.queries", "changelog": "gsi_events.views",
+         "dictionary": "gsi_events.views", "event_countries": "gsi_events.views",
+         "events_wide": "gsi_events.views"}
 
 
 def __getattr__(name: str) -> Any:
