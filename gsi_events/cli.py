@@ -13,8 +13,10 @@ from gsi_events.problems import render
 
 
 def default_root() -> Path:
-    here = Path.cwd()
-    if (here / "schemas").is_dir() and (here / "coding").is_dir():
+    """The checkout the working directory lies in (like git), else the one this package
+    runs from."""
+    here = paths.checkout()
+    if here is not None:
         return here
     root = paths.repo_root()
     if root is None:
@@ -51,11 +53,13 @@ def validate(root: Path | None) -> None:
     """Compile every coding file into tables and validate everything."""
     from gsi_events.compile.pipeline import compile_repository, summary
 
-    compiled = compile_repository(root or default_root())
+    base = root or default_root()
+    compiled = compile_repository(base)
     if compiled.problems:
         click.echo(render(compiled.problems))
         sys.exit(1)
     click.echo("All valid. " + summary(compiled.tables))
+    click.echo(f"Checked the checkout {Path(base).resolve()}.")
 
 
 @main.command()
@@ -280,8 +284,14 @@ def agreement_cmd(root: Path | None, json_path: Path | None) -> None:
 
 releases_option = click.option(
     "--releases", "releases_dir", type=click.Path(file_okay=False, path_type=Path),
-    default=None, help="A releases folder (default: the installed package's bundled "
-    "releases, or this checkout's releases/).")
+    default=None, help="A releases folder (default: the releases/ of the checkout you are "
+    "in; elsewhere the installed package's bundled releases).")
+
+
+def _releases_named(releases_dir: Path | None) -> str:
+    from gsi_events.loading import releases_location
+
+    return str(releases_location(releases_dir))
 
 
 def _release_error(e: Exception) -> None:
@@ -346,7 +356,7 @@ def verify_cmd(releases_dir: Path | None, version: str | None) -> None:
         click.echo("No release is published yet; nothing to verify.")
         return
     click.echo(f"Verified {', '.join(checked)}: every file matches SHA256SUMS and "
-               "datapackage.json.")
+               f"datapackage.json (releases in {_releases_named(releases_dir)}).")
 
 
 @main.command("versions")
@@ -357,8 +367,9 @@ def versions_cmd(releases_dir: Path | None) -> None:
 
     have = versions(releases_dir)
     if not have:
-        click.echo("No release is published yet.")
+        click.echo(f"No release is published yet (in {_releases_named(releases_dir)}).")
         return
+    click.echo(f"Releases in {_releases_named(releases_dir)}:")
     for v in have:
         try:
             click.echo(f"{v}  {release_info(v, releases_dir).date or ''}".rstrip())

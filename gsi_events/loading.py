@@ -43,11 +43,16 @@ def folder_name(version: str) -> str:
 def releases_location(releases: str | os.PathLike[str] | Traversable | None = None
                       ) -> Traversable:
     """Where releases are read from: the argument, else $GSI_EVENTS_RELEASES, else the
-    copy bundled in the installed package, else the checkout's releases/ folder."""
+    releases/ folder of the checkout the working directory lies in (as git finds its
+    repository), else the copy bundled in the installed package, else the releases/ folder
+    of the checkout this package runs from."""
     if releases is not None:
         return Path(releases) if isinstance(releases, str | os.PathLike) else releases
     if os.environ.get(RELEASES_ENV):
         return Path(os.environ[RELEASES_ENV])
+    here = paths.checkout()
+    if here is not None and (here / "releases").is_dir():
+        return here / "releases"
     bundled = resources.files("gsi_events").joinpath("_data", "releases")
     if bundled.is_dir():
         return bundled

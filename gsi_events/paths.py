@@ -13,6 +13,18 @@ def repo_root() -> Path | None:
     return root if (root / "pyproject.toml").is_file() and (root / "schemas").is_dir() else None
 
 
+def checkout(start: Path | None = None) -> Path | None:
+    """The gsi_events checkout that `start` (default: the working directory) lies in, as git
+    finds its repository: the nearest folder upward holding pyproject.toml, schemas/ and
+    coding/. None outside a checkout."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if ((folder / "pyproject.toml").is_file() and (folder / "schemas").is_dir()
+                and (folder / "coding").is_dir()):
+            return folder
+    return None
+
+
 def schema_dir() -> Path:
     bundled = PACKAGE / "_data" / "schemas"
     if bundled.is_dir():
