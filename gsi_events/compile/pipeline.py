@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gsi_events.compile.merge import Tables, build_tables
-from gsi_events.compile.read import Repository, read_repository
+from gsi_events.compile.read import Repository, conflicting_reports, read_repository
 from gsi_events.compile.validate.run import validate_reports, validate_tables
 from gsi_events.problems import Problem
 
@@ -31,6 +31,9 @@ def compile_repository(root: Path, coding_files: Sequence[Path] | None = None) -
     archive = {s.source_id: s for s in repo.sources}
     problems = repo.problems + validate_tables(tables.frames, tables.provenance, archive)
     problems += validate_reports(repo.reports, tables.frames, repo.rejected_reports, archive)
+    canonical = {row["event_id"]: row for row in tables["events"].select(
+        "event_id", "action", "status", "primary_source_id").iter_rows(named=True)}
+    problems += conflicting_reports(repo.reports, canonical)
     return Compiled(repo=repo, tables=tables, problems=sorted(set(problems)))
 
 

@@ -34,7 +34,12 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 # Keys of a coding file that are structure, not fields of a table.
 FILE_KEYS = ("source", "coder", "notes", "events")
-REPORT_KEYS = ("event", "canonical", "participants", "links", "quotes", "evidence")
+REPORT_KEYS = ("event", "canonical", "participants", "links", "quotes", "evidence",
+               "distinct_from", "disagrees")
+# A coder's review marks on a report (codebook, sections 2 and 10): `distinct_from` says
+# a probable duplicate was checked and is another event; `disagrees` records that this
+# source contradicts the event's canonical action or status on purpose.
+DISAGREEABLE = ("action", "status")
 # The list of a report's evidence: `quotes` from an archived source, `evidence` (locator
 # and note) from a cited one; both fill the evidence table.
 EVIDENCE_KEYS = ("quotes", "evidence")
@@ -83,6 +88,9 @@ class Report:
     # "table.field" of values that could not be read (wrong type, missing): set only on a
     # rejected report (Coding.rejected), whose other values are still checked
     untyped: frozenset[str] = frozenset()
+    # review marks: {event id: reason} of `distinct_from`, {field: reason} of `disagrees`
+    distinct_from: dict[str, str] = field(default_factory=dict)
+    disagrees: dict[str, str] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -321,6 +329,8 @@ def parse_report(data: Any, source_id: str, rel: str, line: int | None
             problems += found
             row["_line"] = item_line
             parts[table_name].append(row)
+    distinct, disagrees, found = _review_marks(data, event_id, rel, label)
+    problems += found
     if problems and (not isinstance(event_id, str)
                      or not all(_value_problem(p.rule) for p in problems)):
         return None, problems
@@ -329,7 +339,62 @@ def parse_report(data: Any, source_id: str, rel: str, line: int | None
     return Report(source_id=source_id, event_id=event_id, fields=fields,
                   participants=parts["participants"], links=parts["event_links"],
                   quotes=parts["evidence"], file=rel, line=line,
-                  canonical=canonical is True, untyped=untyped), problems
+                  canonical=canonical is True, untyped=untyped, distinct_from=distinct,
+                  disagrees=disagrees), problems
+
+
+def _review_marks(data: dict[str, Any], event_id: Any, rel: str, label: str
+                  ) -> tuple[dict[str, str], dict[str, str], list[Problem]]:
+    """A report's `distinct_from` and `disagrees` lists: each entry names what it is
+    about (another event; the field action or status) and gives a reason."""
+    out: dict[str, dict[str, str]] = {"distinct_from": {}, "disagrees": {}}
+    problems: list[Problem] = []
+
+    def problem(key: str, where: str, text: str) -> Problem:
+        if key == "distinct_from":  # literal rule ids: gsi_events.testing finds them here
+            return Problem(rel, where, "events.distinct_from.form", text)
+        return Problem(rel, where, "events.disagrees.form", text)
+
+    for key, what in (("distinct_from", "event"), ("disagrees", "field")):
+        value = data.get(key)
+        if value is None:
+            continue
+        if key == "distinct_from":
+            form = ("distinct_from is a list of entries, each naming another event this one "
+                    "is not a duplicate of, and why: '- {event: ev-0025, reason: a second "
+                    "course, a month later}'")
+        else:
+            form = ("disagrees is a list of entries, each naming a field on which this "
+                    f"report contradicts the event's canonical value ({' or '.join(DISAGREEABLE)})"
+                    ", and why: '- {field: status, reason: this source reports the talks as "
+                    "failed}'")
+        if not isinstance(value, list) or not value:
+            problems.append(problem(key, label, f"{form}; found {_describe(value)}"))
+            continue
+        for n, item in enumerate(value, 1):
+            line = line_of(value, n - 1)
+            where = f"{label}, {key} entry {n}" + (f" (line {line})" if line else "")
+            if not isinstance(item, dict):
+                wrong = [f"found {_describe(item)}"]
+            else:
+                about, reason = item.get(what), item.get("reason")
+                wrong = [f"unknown key {k!r}" for k in item if k not in (what, "reason")]
+                if key == "distinct_from" and about == event_id:
+                    wrong.append("an event is not distinct from itself")
+                elif key == "distinct_from" and not (
+                        isinstance(about, str) and re.fullmatch(r"ev-[0-9]{4,}", about)):
+                    wrong.append(f"event must be an event id like ev-0025, found "
+                                 f"{_describe(about)}")
+                elif key == "disagrees" and about not in DISAGREEABLE:
+                    wrong.append(f"field must be {' or '.join(DISAGREEABLE)}, found "
+                                 f"{_describe(about)}")
+                if not isinstance(reason, str) or not reason.strip():
+                    wrong.append("a reason is needed (text)")
+                if not wrong:
+                    out[key][about] = reason
+                    continue
+            problems.append(problem(key, where, f"{form}; " + "; ".join(wrong)))
+    return out["distinct_from"], out["disagrees"], problems
 
 
 def _value_problem(rule: str) -> bool:
@@ -340,7 +405,8 @@ def _value_problem(rule: str) -> bool:
     if table not in ("events", "participants", "evidence", "event_links"):
         return False
     return rest == "unknown_key" or (kind in ("type", "required")
-                                     and name not in ("participants", "links", *EVIDENCE_KEYS))
+                                     and name not in ("participants", "links", *EVIDENCE_KEYS)
+                                     ) or rest in ("distinct_from.form", "disagrees.form")
 
 
 def read_coding(path: Path, root: Path) -> tuple[Coding | None, list[Problem]]:
@@ -514,4 +580,40 @@ def cross_file_problems(repo: Repository) -> list[Problem]:
             for r in reports:
                 problems.append(Problem(r.file, r.label, "events.canonical_once",
                     f"{len(reports)} reports of {event_id} are marked canonical; mark one"))
+    coded = {r.event_id for c in repo.codings for r in [*c.reports, *c.rejected]}
+    for c in repo.codings:
+        for r in [*c.reports, *c.rejected]:
+            for other in sorted(set(r.distinct_from) - coded):
+                why = (" (it is retired: coding/retired.yaml)"
+                       if other in repo.retired.get("events", set()) else "")
+                problems.append(Problem(c.file, r.label, "events.distinct_from.unknown_event",
+                    f"distinct_from names {other}, which no coding file reports{why}; name "
+                    "an event that is coded, or remove the entry"))
+    return problems
+
+
+def conflicting_reports(reports: Iterable[Report], canonical: dict[str, dict[str, Any]]
+                        ) -> list[Problem]:
+    """A report whose action or status differs from its event's canonical value (a row
+    of the events table, by event id) is an error, unless the report records that it
+    disagrees (`disagrees`): a source that says something else may be of another event.
+    A recorded disagreement is still listed in the discrepancies table."""
+    reports = list(reports)
+    files = {r.source_id: r.file for r in reports}
+    problems: list[Problem] = []
+    for r in reports:
+        row = canonical.get(r.event_id)
+        if row is None or r.source_id == row.get("primary_source_id"):
+            continue
+        primary = str(row.get("primary_source_id"))
+        for name in DISAGREEABLE:
+            mine, canon = r.fields.get(name), row.get(name)
+            if mine is None or canon is None or mine == canon or name in r.disagrees:
+                continue
+            problems.append(Problem(r.file, r.label, "events.report_conflicts_canonical",
+                f"{name} {mine!r} contradicts {r.event_id}'s canonical {name} {canon!r}, "
+                f"from its primary source {primary} ({files.get(primary, 'no coding file')})."
+                f" If {r.source_id} reports another event, give it its own id; if the "
+                f"sources disagree, record it in this report: 'disagrees: [{{field: {name}, "
+                "reason: ...}]' (the discrepancies table keeps both readings)"))
     return problems
