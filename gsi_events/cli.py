@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -60,6 +61,21 @@ def validate(root: Path | None) -> None:
         sys.exit(1)
     click.echo("All valid. " + summary(compiled.tables))
     click.echo(f"Checked the checkout {Path(base).resolve()}.")
+    _warn_duplicates(compiled)
+
+
+def _warn_duplicates(compiled: Any, events: set[str] | None = None) -> None:
+    """Print the probable duplicates (of `events` only, when given): warnings, which
+    leave the exit status as it is."""
+    from gsi_events.coders.duplicates import distinct_pairs, probable_duplicates, render_warnings
+
+    repo = compiled.repo
+    found = probable_duplicates(compiled.tables["events"], compiled.tables["participants"],
+                                distinct_pairs([*repo.reports, *repo.rejected_reports]))
+    if events is not None:
+        found = [d for d in found if d.first in events or d.second in events]
+    if found:
+        click.echo(render_warnings(found))
 
 
 @main.command()
@@ -195,6 +211,9 @@ def check_cmd(root: Path | None, path: Path) -> None:
     cited = len(quotes) - found
     click.echo(f"{path}: valid; {found} quotes, all found"
                + (f"; {cited} cited passages (checked by people)." if cited else "."))
+    coding = next((c for c in compiled.repo.codings
+                   if (base / c.file).resolve() == target), None)
+    _warn_duplicates(compiled, {r.event_id for r in coding.reports} if coding else set())
 
 
 @main.command("discrepancies")
@@ -314,8 +333,10 @@ def build_cmd(root: Path | None, out: Path) -> None:
         click.echo(render(e.problems))
         sys.exit(1)
     for r in dp["resources"]:
-        click.echo(f"{out / r['path']}: {r['bytes']} bytes, {r['hash']}")
-    click.echo(f"Wrote {len(dp['resources'])} tables and datapackage.json to {out}.")
+        size = r.get('bytes') or (out / r['path']).stat().st_size
+        click.echo(f"{out / r['path']}: {size} bytes, {r['hash']}")
+    click.echo(f"Wrote {len(dp['resources'])} files (each table as Parquet and as CSV) and "
+               f"datapackage.json to {out}.")
 
 
 @main.command("release")

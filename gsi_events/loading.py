@@ -114,7 +114,9 @@ class Release:
 
     @property
     def tables(self) -> tuple[str, ...]:
-        return tuple(r["name"] for r in self.datapackage.get("resources", []))
+        """The tables, by name (their Parquet resources; `<table>-csv` are the same rows)."""
+        return tuple(r["name"] for r in self.datapackage.get("resources", [])
+                     if r.get("format", "parquet") == "parquet")
 
     def resource(self, table: str) -> dict[str, Any]:
         for r in self.datapackage.get("resources", []):
@@ -128,7 +130,8 @@ class Release:
         r = self.resource(table)
         data = self.folder.joinpath(r["path"]).read_bytes()
         algorithm, _, expected = str(r.get("hash", "")).rpartition(":")
-        if algorithm != "sha256" or sha256(data) != expected or len(data) != r.get("bytes"):
+        if (algorithm != "sha256" or sha256(data) != expected
+                or len(data) != r.get("bytes", len(data))):
             raise IntegrityError(
                 f"{folder_name(self.version)}/{r['path']}: the file differs from the one "
                 f"published (datapackage.json records sha256 {expected or 'none'} and "

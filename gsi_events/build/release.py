@@ -93,6 +93,13 @@ def parquet_bytes(tbl: Any) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
+def csv_bytes(df: Any) -> bytes:
+    """A table as CSV: UTF-8, a header, ISO dates, empty for missing, booleans as true and
+    false, "\\n" line ends, quotes only where needed; the same bytes for the same table."""
+    return df.write_csv(null_value="", date_format="%Y-%m-%d", quote_style="necessary",
+                        line_terminator="\n").encode("utf-8")
+
+
 def build_info() -> dict[str, Any]:
     """The tools a release was built with (recorded in datapackage.json as `build`)."""
     import polars as pl
@@ -171,6 +178,10 @@ def build_tables(root: Path, coding_files: Sequence[Path] | None = None) -> Buil
         files[path] = data
         frames[name] = pl.from_arrow(tbl)
         resources.append(datapackage.resource(name, path, data))
+    for name in schema.TABLES:  # the same tables as CSV, for R, Stata, Excel and SQL users
+        path = f"{name}.csv"
+        files[path] = csv_bytes(frames[name])
+        resources.append(datapackage.csv_resource(name, path, files[path]))
     sources = datapackage.source_entries(compiled.tables["sources"].to_dicts())
     return Built(files=files, frames=frames, resources=resources, sources=sources,
                  quality=quality(root))
@@ -412,7 +423,7 @@ def verify_release(folder: Traversable, version: str) -> list[Problem]:
                     f"resource {r.get('name')!r}: its file {path!r} is missing")
             continue
         data = folder.joinpath(path).read_bytes()
-        if r.get("bytes") != len(data):
+        if r.get("bytes", len(data)) != len(data):
             problem(path, "release.bytes", f"{len(data)} bytes, but {DATAPACKAGE} records "
                     f"{r.get('bytes')}")
         if r.get("hash") != f"sha256:{sha256(data)}":
