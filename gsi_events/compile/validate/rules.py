@@ -207,7 +207,8 @@ def quoted_events(ctx: Context) -> pl.Series:
     """Ids of events that at least one archived source reports."""
     archived = [s for s, k in source_kinds(ctx).items() if k == "archived"]
     ev = ctx.frames["evidence"]
-    return ev.filter(c("source_id").is_in(archived))["event_id"].unique()
+    # cast: a source_id column of another type is reported by its type check, not a crash
+    return ev.filter(c("source_id").cast(pl.String).is_in(archived))["event_id"].unique()
 
 
 @rule("events.evidence_kind_correct")
