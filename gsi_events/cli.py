@@ -25,8 +25,19 @@ def default_root() -> Path:
     return root
 
 
+def _checkout_root(ctx: click.Context, param: click.Parameter, value: Path | None
+                   ) -> Path | None:
+    """--root must name a checkout: a folder with coding/ and archive/ (a missing or empty
+    folder would otherwise validate as "0 sources")."""
+    if value is not None and not ((value / "coding").is_dir() and (value / "archive").is_dir()):
+        raise click.BadParameter(f"{value} is not a gsi_events checkout: it has no coding/ "
+                                 "and archive/ folders")
+    return value
+
+
 root_option = click.option(
     "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+    callback=_checkout_root,
     help="The checkout holding schemas/, archive/ and coding/ (default: this one).")
 
 

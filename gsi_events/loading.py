@@ -68,7 +68,7 @@ def versions(releases: str | os.PathLike[str] | Traversable | None = None) -> li
     if not loc.is_dir():
         return []
     found = [p.name[1:] for p in loc.iterdir()
-             if p.name.startswith("v") and VERSION.match(p.name[1:]) and p.is_dir()
+             if p.name.startswith("v") and VERSION.fullmatch(p.name[1:]) and p.is_dir()
              and p.joinpath(DATAPACKAGE).is_file()]
     return sorted(found, key=version_key)
 

@@ -220,6 +220,12 @@ def build(root: Path, out: Path, coding_files: Sequence[Path] | None = None
           ) -> dict[str, Any]:
     """`gsi-events build --out DIR`: the release's tables without publishing them."""
     out = Path(out)
+    releases_dir = Path(str(loading.releases_location())).resolve()
+    for inside in (releases_dir, (Path(root) / "releases").resolve()):
+        if out.resolve() == inside or out.resolve().is_relative_to(inside):
+            raise ProblemsFound([Problem(str(out), "", "build.into_releases",
+                f"{out} lies inside the releases folder {inside}, which holds only published "
+                "releases; build into a folder outside it (gsi-events release publishes)")])
     if (out / SUMS_FILE).exists():
         raise ProblemsFound([Problem(str(out), "", "build.published",
                                      "this folder holds a published release, which never "
@@ -292,7 +298,7 @@ def publish(root: Path, version: str, *, releases: Path | None = None,
     from gsi_events.diff import BUMPS, bump_between, compare
 
     version = version.removeprefix("v")
-    if not loading.VERSION.match(version):
+    if not loading.VERSION.fullmatch(version):
         raise ProblemsFound([_problem(version, "release.version",
                                       f"{version!r} is not a version X.Y.Z (e.g. 0.1.0)")])
     is_default = releases is None
@@ -316,6 +322,9 @@ def publish(root: Path, version: str, *, releases: Path | None = None,
             "an earlier release fails verification (above); restore it before publishing")])
 
     built = build_tables(root, coding_files)
+    if built.frames["events"].height == 0:
+        raise ProblemsFound([_problem(version, "release.empty",
+                                      "the checkout holds no coded events; nothing to release")])
     when = (created or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     dp = built.datapackage(version=version, created=stamp)

@@ -123,6 +123,12 @@ def read_yaml(path: Path, rel: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(rel, where, "yaml.syntax", f"not valid YAML{col}: {what}")]
     except YAMLError as e:
         return None, [Problem(rel, "", "yaml.syntax", f"not valid YAML: {e}")]
+    except (ValueError, KeyError, TypeError, OverflowError) as e:
+        # ruamel's constructors raise these for a value its tag cannot hold
+        # (`!!int abc`, `!!bool maybe`, an integer of thousands of digits)
+        return None, [Problem(rel, "", "yaml.syntax",
+            f"not valid YAML: a value cannot be read as its type ({type(e).__name__}: "
+            f"{str(e)[:120]}); remove explicit tags such as !!int and write plain values")]
     escape = _SURROGATE_ESCAPE.search(text)
     if escape and _has_surrogate(data):
         where, col = _position(text, escape.start())
