@@ -45,6 +45,15 @@ class Dataset:
     def event_ids(self) -> list[str]:
         return sorted({r.get("event") for _, _, r in self.reports()})
 
+    def kind(self, source_id: str) -> str | None:
+        """The source's kind (archived, cited), as its record says."""
+        rec = self.sources.get(source_id)
+        return rec.get("kind") if isinstance(rec, dict) else None
+
+    def kind_of_coding(self, stem: str) -> str | None:
+        """The kind of the source a coding file codes."""
+        return self.kind(str(self.codings[stem].get("source")))
+
     def coding_path(self, stem: str) -> str:
         return f"coding/{stem}.yaml"
 

@@ -34,6 +34,14 @@ def quote_aspects() -> tuple[str, ...]:
     return tuple(re.search(r"\(([a-z_|]+)\)", pattern).group(1).split("|"))  # type: ignore[union-attr]
 
 
+def evidence_of(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """A report's evidence list, under whichever key it has (quotes or evidence)."""
+    for key in EVIDENCE_KEY.values():
+        if isinstance(report.get(key), list):
+            return report[key]
+    return []
+
+
 def needs(report: dict[str, Any]) -> set[str]:
     """The aspects of a report that events.values_are_quoted needs a quote for."""
     from gsi_events.compile.validate.rules import NEEDS_QUOTE
@@ -45,22 +53,43 @@ def needs(report: dict[str, Any]) -> set[str]:
             if frame.select(cond.fill_null(False)).item()}
 
 
+# Fields of an archived source that come from its text; a cited source has none of them.
+TEXT_FIELDS = ("sha256", "bytes", "body_begins", "body_ends")
+# The key a report's evidence list has in a coding file, by the kind of its source.
+EVIDENCE_KEY = {"archived": "quotes", "cited": "evidence"}
+
+
+def source_kinds() -> tuple[str, ...]:
+    return tuple(schema.table("sources").field("kind").values)
+
+
 @st.composite
-def source_record(draw: Any, source_id: str) -> dict[str, Any]:
-    """A source record without its text-dependent fields (sha256, bytes, body markers)."""
+def source_record(draw: Any, source_id: str, kind: str | None = None) -> dict[str, Any]:
+    """A source record of the given kind (drawn when None). An archived one is without
+    its text-dependent fields (sha256, bytes, body markers: `datasets` adds them with the
+    text); a cited one has a title and date_accessed and none of them."""
     t = "sources"
+    kind = kind or draw(field_values(t, "kind"))
+    if kind not in EVIDENCE_KEY:
+        raise NotImplementedError(
+            f"no generator for sources of kind {kind!r} in schemas/; add it to "
+            "gsi_events.testing.generate.EVIDENCE_KEY and source_record")
     rec: dict[str, Any] = {}
     precision = draw(field_values(t, "published_precision"))
     start, end = span(draw, precision, published=True)
     for f in schema.table(t).coded_fields:
-        if f.name in ("sha256", "bytes", "body_begins", "body_ends"):
+        if f.name in TEXT_FIELDS:
             continue
-        if f.name == "published_precision":
+        if f.name == "kind":
+            value = kind
+        elif f.name == "published_precision":
             value = precision
         elif f.name == "published_start":
             value = start
         elif f.name == "published_end":
             value = end
+        elif kind == "cited" and f.name in ("title", "date_accessed"):
+            value = draw(field_values(t, f.name))
         else:
             value = draw(optional(t, f.name))
         if value is not None:
@@ -106,10 +135,22 @@ def _count(draw: Any) -> dict[str, Any]:
     out = {k: v for k, v in zip(("count_low", "count_best", "count_high"), values,
                                 strict=True) if k in keep}
     out["count_unit"] = draw(field_values(t, "count_unit"))
+    if out["count_unit"] == "items":  # events.count_kind_with_items
+        out["count_kind"] = draw(field_values(t, "count_kind"))
     note = draw(optional(t, "count_note"))
     if note is not None:
         out["count_note"] = note
     return out
+
+
+@st.composite
+def _value(draw: Any) -> dict[str, Any]:
+    """A money value, complete (amount, currency and year) or absent."""
+    t = "events"
+    if draw(st.integers(0, 3)) != 0:
+        return {}
+    return {k: draw(field_values(t, k)) for k in ("value_amount", "value_currency",
+                                                 "value_year")}
 
 
 @st.composite
@@ -126,7 +167,7 @@ def report(draw: Any, event_id: str, action: str, status: str, umbrella: bool
     if start is not None:
         r["date_start"], r["date_end"] = start, end
     r["date_precision"] = precision
-    for name in ("date_note", "location_place", "location_country"):
+    for name in ("initiator", "date_note", "location_place", "location_country"):
         value = draw(optional(t, name))
         if value is not None:
             r[name] = value
@@ -134,6 +175,7 @@ def report(draw: Any, event_id: str, action: str, status: str, umbrella: bool
         a, b = sorted([draw(dates()), draw(dates())])
         r["covers_start"], r["covers_end"] = a, b
     r.update(draw(_count()))
+    r.update(draw(_value()))
     # the schema's field order, as a coder's scaffold has it
     order = [f.key for f in schema.table(t).coded_fields]
     r = {"event": event_id, **{k: r[k] for k in order if k in r}}
@@ -142,34 +184,80 @@ def report(draw: Any, event_id: str, action: str, status: str, umbrella: bool
     return r
 
 
-def _quote_text(draw: Any) -> str:
-    return draw(text(3, 120))
+def _written(words: str, report: dict[str, Any], supports: set[str]) -> str:
+    """The words of a quote or note, with what it must say in writing for what it
+    supports (evidence.count_written, value_written, date_written): one of the coded
+    numbers, the money value, the date. Each in brackets, so that no digit of the words
+    around it runs into it."""
+    parts = [words]
+    if "count" in supports:
+        n = next((report[k] for k in ("count_best", "count_low", "count_high")
+                  if report.get(k) is not None), None)
+        if n is not None:
+            parts.append(f"({n})")
+    if "value" in supports and report.get("value_amount") is not None:
+        parts.append(f"({report['value_amount']})")
+    if "date" in supports and report.get("date_start") is not None:
+        parts.append(f"({report['date_start'].isoformat()})")
+    return " ".join(parts)
+
+
+@st.composite
+def evidence(draw: Any, report: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    """A report's evidence from a source of the given kind: one entry per aspect the
+    rules need supported, and up to two more; quotes (archived) or locator and note
+    (cited). `datasets` puts an archived source's quotes into its text."""
+    aspects = quote_aspects()
+    words = (lambda: draw(text(3, 120))) if kind == "archived" else (
+        lambda: draw(text(10, 200)))
+    entries: list[tuple[str, list[str]]] = []
+    for aspect in sorted(needs(report) | {"action"}):
+        extra = draw(st.lists(st.sampled_from(aspects), max_size=2))
+        entries.append((words(), list(dict.fromkeys([aspect, *extra]))))
+    for _ in range(draw(st.integers(0, 2))):
+        entries.append((words(), draw(st.lists(st.sampled_from(aspects), min_size=1,
+                                               max_size=3, unique=True))))
+    entries = list(draw(st.permutations(entries)))
+    said = [_written(w, report, set(sup)) for w, sup in entries]
+    if len(entries) > 1 and draw(st.booleans()):  # the same words twice
+        both = set(entries[0][1]) | set(entries[-1][1])
+        said[0] = said[-1] = _written(entries[0][0], report, both)
+    if kind == "archived":
+        return [{"quote": w, "supports": sup} for w, (_, sup) in zip(said, entries, strict=True)]
+    return [{"locator": draw(field_values("evidence", "locator")), "note": w, "supports": sup}
+            for w, (_, sup) in zip(said, entries, strict=True)]
 
 
 @st.composite
 def datasets(draw: Any, min_sources: int = 1, max_sources: int = 4, min_events: int = 1,
              max_events: int = 6, max_sources_per_event: int = 3, multi: bool = False,
              links: bool = True, canonical: bool = True, odd_texts: bool = True,
-             ) -> Dataset:
+             kinds: tuple[str, ...] | None = None) -> Dataset:
     """A whole valid repository. `multi` guarantees an event reported by two sources that
-    disagree (a discrepancy) and at least one link; `max_sources_per_event=1` gives
-    data that `gsi_events.coders.export` can write back exactly."""
+    disagree (a discrepancy), at least one link, and (when `kinds` allows both) an
+    archived and a cited source; `kinds` limits the kinds of source (default: every kind
+    in schemas/); `max_sources_per_event=1` gives data that `gsi_events.coders.export`
+    can write back exactly."""
     kind_of = actions()
+    kinds = tuple(kinds or source_kinds())
     status_field = schema.table("events").field("status")
     n_sources = draw(st.integers(max(min_sources, 2 if multi else 1), max_sources))
     source_ids = sorted(_ids(draw, "src", n_sources))
-    sources = {sid: draw(source_record(sid)) for sid in source_ids}
+    source_kind = {sid: draw(st.sampled_from(kinds)) for sid in source_ids}
+    if multi and len(kinds) > 1:
+        source_kind[source_ids[0]], source_kind[source_ids[1]] = kinds[0], kinds[1]
+    sources = {sid: draw(source_record(sid, source_kind[sid])) for sid in source_ids}
     n_events = draw(st.integers(max(min_events, 2 if multi else 1), max_events))
     event_ids = sorted(_ids(draw, "ev", n_events))
     quotes_by_source: dict[str, list[str]] = {sid: [] for sid in source_ids}
     reports: dict[str, list[dict[str, Any]]] = {sid: [] for sid in source_ids}
-    kinds: dict[str, str] = {}
+    action_kind: dict[str, str] = {}
     by_event: dict[str, list[dict[str, Any]]] = {}
     for n, event_id in enumerate(event_ids):
         action = draw(st.sampled_from(sorted(kind_of)))
         statuses = kind_of[action].get("statuses") or list(status_field.values)
         status = draw(st.sampled_from(list(statuses)))
-        kinds[event_id] = kind_of[action].get("kind", "")
+        action_kind[event_id] = kind_of[action].get("kind", "")
         umbrella = draw(field_values("events", "umbrella"))
         k = min(len(source_ids), max_sources_per_event)
         if multi and n == 0:
@@ -183,22 +271,9 @@ def datasets(draw: Any, min_sources: int = 1, max_sources: int = 4, min_events: 
                 r["location_place"] = "Lianyungang" if sid == reporting[0] else "Beijing"
                 r.setdefault("location_country", "CHN")
                 r["participants"] = r.pop("participants")
-            need = needs(r) | {"action"}
-            aspects = quote_aspects()
-            quotes: list[dict[str, Any]] = []
-            for aspect in sorted(need):
-                extra = draw(st.lists(st.sampled_from(aspects), max_size=2))
-                supports = list(dict.fromkeys([aspect, *extra]))
-                quotes.append({"quote": _quote_text(draw), "supports": supports})
-            for _ in range(draw(st.integers(0, 2))):
-                quotes.append({"quote": _quote_text(draw),
-                               "supports": draw(st.lists(st.sampled_from(aspects), min_size=1,
-                                                         max_size=3, unique=True))})
-            quotes = draw(st.permutations(quotes))
-            if len(quotes) > 1 and draw(st.booleans()):  # the same words twice
-                quotes[-1] = {**quotes[-1], "quote": quotes[0]["quote"]}
-            r["quotes"] = quotes
-            quotes_by_source[sid] += [q["quote"] for q in quotes]
+            entries = draw(evidence(r, source_kind[sid]))
+            r[EVIDENCE_KEY[source_kind[sid]]] = entries
+            quotes_by_source[sid] += [q["quote"] for q in entries if "quote" in q]
             reports[sid].append(r)
             by_event.setdefault(event_id, []).append(r)
         if canonical and len(reporting) > 1 and draw(st.booleans()):
@@ -212,7 +287,8 @@ def datasets(draw: Any, min_sources: int = 1, max_sources: int = 4, min_events: 
             a, b = draw(st.lists(st.sampled_from(event_ids), min_size=2, max_size=2,
                                  unique=True))
             relation = draw(st.sampled_from(relations))
-            if relation == "fulfils" and not (kinds[a] == "delivery" and kinds[b] == "pledge"):
+            if relation == "fulfils" and not (action_kind[a] == "delivery"
+                                              and action_kind[b] == "pledge"):
                 relation = "follows"
             link: dict[str, Any] = {"relation": relation, "event": b}
             note = draw(optional("event_links", "note"))
@@ -220,17 +296,20 @@ def datasets(draw: Any, min_sources: int = 1, max_sources: int = 4, min_events: 
                 link["note"] = note
             r = draw(st.sampled_from(by_event[a]))
             r.setdefault("links", []).append(link)
-            r["quotes"][0]["supports"] = list(dict.fromkeys([*r["quotes"][0]["supports"],
-                                                             "link"]))
+            first = evidence_of(r)[0]
+            first["supports"] = list(dict.fromkeys([*first["supports"], "link"]))
     for rs in by_event.values():  # keys in the order coders write them
         for r in rs:
-            tail = {k: r.pop(k) for k in ("canonical", "participants", "links", "quotes")
-                    if k in r}
+            tail = {k: r.pop(k) for k in ("canonical", "participants", "links",
+                                          *EVIDENCE_KEY.values()) if k in r}
             r.update(tail)
 
     # the archived texts: page furniture, the body with every quote, more furniture
     texts: dict[str, bytes] = {}
+    order = [f.key for f in schema.table("sources").coded_fields]
     for sid in source_ids:
+        if source_kind[sid] != "archived":
+            continue
         begins = f"{draw(text(1, 30))} {SENTINEL}{sid}"
         ends = f"{SENTINEL}{sid}{SENTINEL} {draw(text(1, 30))}"
         fillers = draw(st.lists(text(0, 60), min_size=len(quotes_by_source[sid]) + 1,
@@ -254,8 +333,7 @@ def datasets(draw: Any, min_sources: int = 1, max_sources: int = 4, min_events: 
         rec["bytes"] = len(raw)
         rec["body_begins"] = begins
         rec["body_ends"] = ends
-        order = [f.key for f in schema.table("sources").coded_fields]
-        sources[sid] = {k: rec[k] for k in order if k in rec}
+    sources = {sid: {k: rec[k] for k in order if k in rec} for sid, rec in sources.items()}
 
     codings: dict[str, dict[str, Any]] = {}
     coder = draw(st.sampled_from(["coder-a", "coder-b", "王"]))

@@ -74,7 +74,9 @@ def parse_rule_ids() -> list[str]:
                 out.append(f"{t}.{f.name}.required")
     out += ["events.participants.required", "events.participants.type",
             "events.quotes.required", "events.quotes.type", "events.links.type",
-            "coding.events.type"]
+            "events.evidence.required", "events.evidence.type", "coding.events.type"]
+    # evidence_wording's f"evidence.{aspect}_written", for the aspects it checks
+    out += [f"evidence.{aspect}_written" for aspect in ("count", "value")]
     return out
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from gsi_events.testing.mutations import Case, Mutation, Target, mutation
 from gsi_events.testing.mutations.tools import (
     DELETE,
+    ITEM_KEYS,
     coding_text,
     items_of,
     pick_report,
@@ -96,28 +97,29 @@ def _syntax(case: Case) -> Target:
 def _source_file_name(case: Case) -> Target:
     sid = pick_source(case)
     case.dataset.sources["source-one"] = case.dataset.sources.pop(sid)
-    case.dataset.texts["source-one"] = case.dataset.texts.pop(sid)
+    if sid in case.dataset.texts:
+        case.dataset.texts["source-one"] = case.dataset.texts.pop(sid)
     return Target({"archive/source-one.yaml"}, "source source-one")
 
 
 @mutation("archive.text_missing")
 def _text_missing(case: Case) -> Target:
-    sid = pick_source(case)
+    sid = pick_source(case, "archived")
     del case.dataset.texts[sid]
     return source_target(case, sid)
 
 
-@mutation("evidence.char_start.required", "evidence.char_end.required")
-def _text_missing_quotes(case: Case) -> Target:
-    """Without the archived text no quote can be located: each quote has no offsets."""
-    stem, i, _r = pick_report(case)
-    del case.dataset.texts[case.dataset.codings[stem]["source"]]
-    return report_target(case, stem, i, ", quote 1")
+@mutation("archive.cited_has_text")
+def _cited_with_text(case: Case) -> Target:
+    """A text saved beside a cited source's record: the project keeps no cited text."""
+    sid = pick_source(case, "cited")
+    case.dataset.texts[sid] = b"A copy of the cited page, saved by mistake.\n"
+    return source_target(case, sid)
 
 
 @mutation("archive.text_utf8")
 def _text_utf8(case: Case) -> Target:
-    sid = pick_source(case)
+    sid = pick_source(case, "archived")
     case.dataset.texts[sid] = case.dataset.texts[sid] + b"\xff\xfe"
     return source_target(case, sid)
 
@@ -164,9 +166,11 @@ def _event_id_pattern(case: Case) -> Target:
     return report_target(case, stem, i)
 
 
-def _part_list(key: str, value: Any) -> Mutation:
+def _part_list(key: str, value: Any, kind: str | None = None) -> Mutation:
+    """Set (or delete) a report's list `key`, in a report of a source of `kind`."""
+
     def fn(case: Case) -> Target:
-        stem, i, r = pick_report(case)
+        stem, i, r = pick_report(case, kind=kind)
         if value is DELETE:
             r.pop(key, None)
         else:
@@ -176,15 +180,32 @@ def _part_list(key: str, value: Any) -> Mutation:
     return fn
 
 
-for _key, _required in (("participants", True), ("quotes", True), ("links", False)):
-    mutation(f"events.{_key}.type")(_part_list(_key, "a text, not a list"))
-    if _required:
-        mutation(f"events.{_key}.required")(_part_list(_key, DELETE))
+for _key, _kind in (("participants", None), ("links", None), ("quotes", "archived"),
+                    ("evidence", "cited")):
+    mutation(f"events.{_key}.type")(_part_list(_key, "a text, not a list", _kind))
+mutation("events.participants.required")(_part_list("participants", DELETE))
+# no list at all is read as missing quotes; an empty list is missing under its own key
+mutation("events.quotes.required")(_part_list("quotes", DELETE, "archived"))
+mutation("events.evidence.required")(_part_list("evidence", [], "cited"))
 
 
-def _item_not_mapping(key: str) -> Mutation:
+@mutation("events.quotes_and_evidence")
+def _quotes_and_evidence(case: Case) -> Target:
+    """A report giving both lists: quotes (archived) and evidence (cited)."""
+    stem, i, r = pick_report(case)
+    if "quotes" in r:
+        r["evidence"] = [{"locator": "paragraph 1", "note": "The article names the action.",
+                          "supports": ["action"]}]
+    else:
+        r["quotes"] = [{"quote": "words from the page", "supports": ["action"]}]
+    return report_target(case, stem, i)
+
+
+def _item_not_mapping(table: str) -> Mutation:
     def fn(case: Case) -> Target:
         stem, i, r = pick_report(case)
+        key = next((k for k in ITEM_KEYS[table] if isinstance(r.get(k), list)),
+                   ITEM_KEYS[table][0])
         r.setdefault(key, []).append("not a mapping")
         return report_target(case, stem, i)
 
@@ -203,9 +224,8 @@ def _item_unknown_key(table: str) -> Mutation:
     return fn
 
 
-for _table, _key in (("participants", "participants"), ("evidence", "quotes"),
-                     ("event_links", "links")):
-    mutation(f"{_table}.not_a_mapping")(_item_not_mapping(_key))
+for _table in ("participants", "evidence", "event_links"):
+    mutation(f"{_table}.not_a_mapping")(_item_not_mapping(_table))
     mutation(f"{_table}.unknown_key")(_item_unknown_key(_table))
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+import polars as pl
 from hypothesis import strategies as st
 
 from gsi_events.compile import schema
-from gsi_events.testing.generate import actions
+from gsi_events.testing.generate import actions, evidence_of
 from gsi_events.testing.mutations import Case, Target, mutation
 from gsi_events.testing.mutations.tools import (
     event_target,
+    evidence_target,
     items_of,
     pick_report,
     pick_source,
@@ -36,14 +38,14 @@ def _published_dates(case: Case) -> Target:
 
 @mutation("sources.archived_text_matches_hash")
 def _text_edited(case: Case) -> Target:
-    sid = pick_source(case)
+    sid = pick_source(case, "archived")
     case.dataset.texts[sid] = case.dataset.texts[sid] + b"\nEdited after coding."
     return source_target(case, sid)
 
 
 @mutation("sources.body_markers_found")
 def _body_markers(case: Case) -> Target:
-    sid = pick_source(case)
+    sid = pick_source(case, "archived")
     case.dataset.sources[sid]["body_begins"] = "words that are not in the text"
     return source_target(case, sid)
 
@@ -127,7 +129,7 @@ def _no_actor(case: Case) -> Target:
 def _unquoted(case: Case) -> Target:
     event = case.draw(st.sampled_from(case.dataset.event_ids()))
     for _, _, r in case.dataset.reports_of(event):
-        for q in r["quotes"]:
+        for q in evidence_of(r):
             q["supports"] = [a for a in q["supports"] if a != "action"] or ["status"]
     return event_target(case, event)
 
@@ -166,14 +168,14 @@ def _country_name(case: Case) -> Target:
 
 @mutation("evidence.quote_in_source")
 def _quote_missing(case: Case) -> Target:
-    stem, i, r = pick_report(case)
+    stem, i, r = pick_report(case, kind="archived")
     r["quotes"][0]["quote"] = "words this source never printed"
     return report_target(case, stem, i, ", quote 1")
 
 
 @mutation("evidence.quote_in_article_body")
 def _quote_in_furniture(case: Case) -> Target:
-    stem, i, r = pick_report(case)
+    stem, i, r = pick_report(case, kind="archived")
     sid = case.dataset.codings[stem]["source"]
     furniture = "Sign up for our newsletter today"
     raw = case.dataset.texts[sid] + ("\n" + furniture).encode()
@@ -187,7 +189,7 @@ def _quote_in_furniture(case: Case) -> Target:
 @mutation("evidence.offsets_match_quote")
 def _offsets(case: Case) -> Target:
     return table_row(case, "evidence", lambda df, i: set_cell(
-        df, i, "char_end", df["char_end"][i] + 1))
+        df, i, "char_end", df["char_end"][i] + 1), where=pl.col("char_end").is_not_null())
 
 
 @mutation("event_links.link_not_to_itself")
@@ -217,3 +219,92 @@ def _fulfils(case: Case) -> Target:
     return report_target(case, stem, i)
 
 
+
+
+# -- cited sources, and what evidence must say in writing -------------------------------
+
+
+@mutation("sources.fields_match_kind")
+def _fields_of_kind(case: Case) -> Target:
+    """A cited source without the day it was read (a date_accessed)."""
+    sid = pick_source(case, "cited")
+    case.dataset.sources[sid].pop("date_accessed", None)
+    return source_target(case, sid)
+
+
+@mutation("evidence.matches_source_kind")
+def _quote_with_locator(case: Case) -> Target:
+    """A quote from an archived source that also gives a locator, as cited evidence does."""
+    stem, i, r = pick_report(case, kind="archived")
+    evidence_of(r)[0]["locator"] = "paragraph 2"
+    return evidence_target(case, stem, i, 1)
+
+
+@mutation("events.count_kind_with_items")
+def _count_kind(case: Case) -> Target:
+    """A kind of item named for a count that is not of items (or none for one that is)."""
+    stem, i, r = pick_report(case)
+    if r.get("count_unit") == "items":
+        r.pop("count_kind", None)
+    else:
+        r["count_kind"] = "vehicles"
+    return report_target(case, stem, i)
+
+
+@mutation("events.value_complete")
+def _value_incomplete(case: Case) -> Target:
+    """A money value without its currency."""
+    stem, i, r = pick_report(case)
+    r.setdefault("value_amount", 5)
+    r.setdefault("value_year", 2024)
+    r.pop("value_currency", None)
+    return report_target(case, stem, i)
+
+
+@mutation("events.evidence_kind_correct")
+def _evidence_kind(case: Case) -> Target:
+    return table_row(case, "events", lambda df, i: set_cell(
+        df, i, "evidence_kind", "cited" if df["evidence_kind"][i] == "quoted" else "quoted"))
+
+
+# A number no generated text writes, so evidence that supports it says it nowhere.
+UNWRITTEN = 987_654_321
+
+
+def _first_supports(r: dict, aspect: str) -> None:
+    first = evidence_of(r)[0]
+    first["supports"] = list(dict.fromkeys([*first["supports"], aspect]))
+
+
+@mutation("evidence.count_written")
+def _count_unwritten(case: Case) -> Target:
+    """A count that the evidence supporting it never writes."""
+    stem, i, r = pick_report(case)
+    for k in ("count_low", "count_high"):
+        r.pop(k, None)
+    r["count_best"] = UNWRITTEN
+    if r.get("count_unit") is None:
+        r["count_unit"] = "officers"
+    _first_supports(r, "count")
+    return evidence_target(case, stem, i, 1)
+
+
+@mutation("evidence.value_written")
+def _value_unwritten(case: Case) -> Target:
+    """A money value that the evidence supporting it never writes."""
+    stem, i, r = pick_report(case)
+    r.update(value_amount=UNWRITTEN, value_currency="USD", value_year=2024)
+    _first_supports(r, "value")
+    return evidence_target(case, stem, i, 1)
+
+
+@mutation("evidence.date_written")
+def _date_unwritten(case: Case) -> Target:
+    """Evidence supporting a known date that holds no date expression."""
+    stem, i, r = pick_report(case)
+    r.update(date_start=dt.date(2024, 3, 15), date_end=dt.date(2024, 3, 15),
+             date_precision="day")
+    first = evidence_of(r)[0]
+    first["supports"] = ["date"]
+    first["quote" if "quote" in first else "note"] = "Police officers were trained there."
+    return evidence_target(case, stem, i, 1)

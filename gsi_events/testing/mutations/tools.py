@@ -11,12 +11,18 @@ import polars as pl
 from hypothesis import strategies as st
 
 from gsi_events.compile.schema import Field
+from gsi_events.testing.generate import EVIDENCE_KEY
 from gsi_events.testing.mutations import Case, Target
 
 
-def pick_report(case: Case, where: Callable[[dict[str, Any]], bool] = lambda r: True
-                 ) -> tuple[str, int, dict[str, Any]]:
-    choices = [x for x in case.dataset.reports() if where(x[2])]
+def pick_report(case: Case, where: Callable[[dict[str, Any]], bool] = lambda r: True,
+                kind: str | None = None) -> tuple[str, int, dict[str, Any]]:
+    """(file stem, index, report) of a report `where` accepts, from a source of `kind`
+    (any kind when None)."""
+    choices = [x for x in case.dataset.reports() if where(x[2])
+               and kind in (None, case.dataset.kind_of_coding(x[0]))]
+    if not choices:
+        raise AssertionError(f"the dataset has no report to break (kind {kind})")
     return case.draw(st.sampled_from(choices))
 
 
@@ -24,24 +30,47 @@ def report_target(case: Case, stem: str, index: int, suffix: str = "") -> Target
     return Target({case.dataset.coding_path(stem)}, case.dataset.label(stem, index) + suffix)
 
 
-def pick_source(case: Case) -> str:
-    return case.draw(st.sampled_from(sorted(case.dataset.sources)))
+def pick_source(case: Case, kind: str | None = None) -> str:
+    """A source id, of `kind` when given."""
+    choices = sorted(s for s in case.dataset.sources
+                     if kind in (None, case.dataset.kind(s)))
+    if not choices:
+        raise AssertionError(f"the dataset has no {kind} source to break")
+    return case.draw(st.sampled_from(choices))
 
 
 def source_target(case: Case, sid: str) -> Target:
     return Target({f"archive/{sid}.yaml"}, f"source {sid}")
 
 
-def items_of(case: Case, table: str) -> list[tuple[str, int, dict[str, Any]]]:
-    """(stem, report index, item) for each participant / link / quote, or each report."""
-    key = {"participants": "participants", "event_links": "links", "evidence": "quotes"}
+ITEM_KEYS = {"participants": ("participants",), "event_links": ("links",),
+             "evidence": tuple(EVIDENCE_KEY.values())}
+
+
+def items_of(case: Case, table: str, kind: str | None = None
+             ) -> list[tuple[str, int, dict[str, Any]]]:
+    """(stem, report index, item) for each participant / link / evidence entry (quotes
+    and cited evidence), or each report; from sources of `kind` when given."""
     out = []
     for stem, i, r in case.dataset.reports():
+        if kind not in (None, case.dataset.kind_of_coding(stem)):
+            continue
         if table == "events":
             out.append((stem, i, r))
         else:
-            out += [(stem, i, x) for x in r.get(key[table]) or []]
+            out += [(stem, i, x) for key in ITEM_KEYS[table]
+                    if isinstance(r.get(key), list) for x in r[key]]
     return out
+
+
+def evidence_target(case: Case, stem: str, index: int, n: int = 1) -> Target:
+    """The n-th evidence entry (from 1) of a report: `quote n` or `evidence n`."""
+    word = "quote" if case.dataset.kind_of_coding(stem) == "archived" else "evidence"
+    return report_target(case, stem, index, f", {word} {n}")
+
+
+# Fields of evidence only an archived source's quotes have, and only a cited source's.
+EVIDENCE_FIELD_KIND = {"quote": "archived", "locator": "cited", "note": "cited"}
 
 
 def set_coded(case: Case, table: str, f: Field, value: Any, suffix: str = ""
@@ -57,10 +86,11 @@ def set_coded(case: Case, table: str, f: Field, value: Any, suffix: str = ""
     if table == "event_links" and not items_of(case, table):
         stem, i, r = pick_report(case)
         r["links"] = [{"relation": "follows", "event": r["event"]}]
+    kind = EVIDENCE_FIELD_KIND.get(f.name) if table == "evidence" else None
     if table == "events":
         stem, i, item = pick_report(case)
     else:
-        stem, i, item = case.draw(st.sampled_from(items_of(case, table)))
+        stem, i, item = case.draw(st.sampled_from(items_of(case, table, kind)))
     if value is DELETE:
         item.pop(f.key, None)
     else:
@@ -71,17 +101,20 @@ def set_coded(case: Case, table: str, f: Field, value: Any, suffix: str = ""
 DELETE = object()
 
 
-def table_row(case: Case, table: str, edit: Callable[[pl.DataFrame, int], pl.DataFrame]
-               ) -> Target:
-    """A table edit on one row (chosen by draw); the Target is filled in when it runs."""
+def table_row(case: Case, table: str, edit: Callable[[pl.DataFrame, int], pl.DataFrame],
+              where: pl.Expr | None = None) -> Target:
+    """A table edit on one row (chosen by draw, among the rows `where` is true for); the
+    Target is filled in when it runs."""
     choice = case.draw(st.integers(0, 10**6))
     target = Target(set(), "\0 not built yet")
 
     def apply(tables: Any) -> None:
         df = tables.frames[table]
-        if df.height == 0:
+        rows = (list(range(df.height)) if where is None else
+                df.with_row_index("_i").filter(where)["_i"].to_list())
+        if not rows:
             raise AssertionError(f"the dataset has no {table} rows to mutate")
-        i = choice % df.height
+        i = rows[choice % len(rows)]
         tables.frames[table] = edit(df, i)
         file, record = tables.provenance[table][i]
         target.files, target.record = {file}, record
