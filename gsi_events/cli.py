@@ -391,6 +391,31 @@ def verify_cmd(releases_dir: Path | None, version: str | None) -> None:
                f"datapackage.json (releases in {_releases_named(releases_dir)}).")
 
 
+@main.command("card")
+@releases_option
+@click.argument("version", required=False)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder to write into (default: docs/cards/vVERSION in the checkout).")
+def card_cmd(releases_dir: Path | None, version: str | None, out: Path | None) -> None:
+    """Write a release's data card: card.html (self-contained) and its figures as PNG."""
+    import os
+
+    from gsi_events.build.card import write_card
+    from gsi_events.loading import IntegrityError, ReleaseError, release_info
+
+    if releases_dir is not None:
+        os.environ["GSI_EVENTS_RELEASES"] = str(releases_dir)
+    try:
+        rel = release_info(version)
+        target = out or default_root() / "docs" / "cards" / f"v{rel.version}"
+        written = write_card(target, rel.version)
+    except (ReleaseError, IntegrityError) as e:
+        _release_error(e)
+        return
+    click.echo(f"Wrote the data card of {rel.version} ({_releases_named(releases_dir)}): "
+               f"{written[0]} and {len(written) - 1} figures beside it.")
+
+
 @main.command("versions")
 @releases_option
 def versions_cmd(releases_dir: Path | None) -> None:
