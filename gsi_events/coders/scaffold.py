@@ -44,6 +44,10 @@ def template(source: SourceRecord, coder: str) -> str:
         "# Each entry under events: is this source's report of one event. Keys:",
         "#   event: ev-NNNN (the existing id when another source already reports the event)",
         "#   canonical: true (optional; only to override the choice of primary report)",
+        "#   disagrees: (optional) where this report's action or status contradicts the",
+        "#     event's canonical one on purpose: - {field: status, reason: ...}",
+        "#   distinct_from: (optional) an event `validate` warns may be this one, checked",
+        "#     and found different: - {event: ev-NNNN, reason: ...}",
     ]
     for f in schema.table("events").coded_fields:
         out += _comment(f, "")
