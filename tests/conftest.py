@@ -1,4 +1,5 @@
-"""Shared test setup: hypothesis profiles and a scratch copy of the repository's data.
+"""Shared test setup: hypothesis profiles, and repositories to test on: a copy holding only
+the seed sources (`seed_copy`, `repo_copy`, `seed_root`) or everything (`live_copy`).
 
 Hypothesis profiles (see README, "Tests"):
 
@@ -40,15 +41,50 @@ def examples(factor: float) -> settings:
     return settings(max_examples=max(1, round(settings.default.max_examples * factor)))
 
 
-@pytest.fixture
-def repo_copy(tmp_path: Path) -> Path:
-    """A copy of the repository's schemas/, archive/, coding/ and docs/ in tmp_path; pass
-    it as `--root`. Only the data: nothing of the checkout is touched."""
-    root = tmp_path / "repo"
+# The seed coding: the sources committed with the code and tested as facts (ev-0002 as coded
+# from src-0001 has count 3000, ...). Coders add sources beside them all the time, so
+# tests of behaviour run on a copy holding only these (`seed_copy`), never on the
+# repository's totals.
+SEED_SOURCES = ("src-0001", "src-0002", "src-0003")
+
+
+def seed_copy(dest: Path, dirs: tuple[str, ...] = ("schemas", "docs")) -> Path:
+    """A repository holding only the seed sources: their archived texts and records,
+    their coding files (and second codings), with `dirs` copied whole (schemas/ and
+    docs/ by default). Nothing a coder adds later is in it."""
+    for name in dirs:
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, dest / name)
+    for folder in ("archive", "coding", "coding/second"):
+        (dest / folder).mkdir(parents=True, exist_ok=True)
+    for sid in SEED_SOURCES:
+        for rel in (f"archive/{sid}.yaml", f"archive/{sid}.txt", f"coding/{sid}.yaml",
+                    f"coding/second/{sid}.yaml"):
+            if (REPO / rel).is_file():
+                shutil.copy2(REPO / rel, dest / rel)
+    return dest
+
+
+def live_copy(dest: Path) -> Path:
+    """A copy of the repository's schemas/, archive/, coding/ and docs/ as they are now,
+    coders' work in progress included: for properties that hold for any data."""
     for name in DATA_DIRS:
         if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, root / name)
-    return root
+            shutil.copytree(REPO / name, dest / name)
+    return dest
+
+
+@pytest.fixture
+def repo_copy(tmp_path: Path) -> Path:
+    """A seed-only repository in tmp_path (`seed_copy`): schemas/, docs/ and the seed
+    sources' archive/ and coding/ files; pass it as `--root`."""
+    return seed_copy(tmp_path / "repo")
+
+
+@pytest.fixture(scope="session")
+def seed_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One seed-only repository for the whole run, for tests that only read it."""
+    return seed_copy(tmp_path_factory.mktemp("seed") / "repo")
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
