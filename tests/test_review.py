@@ -226,7 +226,8 @@ def test_distinct_from_is_read_and_silences_the_pair(tmp_path: Path) -> None:
     (["ev-0001"], "found text 'ev-0001'"),
     ([{"event": "ev-0001"}], "a reason is needed"),
     ([{"event": "ev-0001", "reason": "  "}], "a reason is needed"),
-    ([{"event": "ev-1", "reason": "r"}], "event must be an event id like ev-0025, found text"),
+    ([{"event": "ev-1", "reason": "r"}], "event must be an event id like ev-0025; found text"),
+    ([{"reason": "r"}], "event must be an event id like ev-0025; event is missing"),
     ([{"event": "ev-0002", "reason": "r"}], "an event is not distinct from itself"),
     ([{"event": "ev-0001", "reason": "r", "note": "n"}], "unknown key 'note'"),
 ])
@@ -257,7 +258,8 @@ def test_a_distinct_mark_naming_an_unknown_event_is_a_problem(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize(("mark", "says"), [
-    ([{"field": "date", "reason": "r"}], "field must be action or status, found text 'date'"),
+    ([{"field": "date", "reason": "r"}], "field must be action or status; found text 'date'"),
+    ([{"reason": "r"}], "field must be action or status; field is missing"),
     ([{"field": "status"}], "a reason is needed"),
     ({"field": "status", "reason": "r"}, "found a mapping"),
     (["status"], "found text 'status'"),

@@ -378,16 +378,15 @@ def _review_marks(data: dict[str, Any], event_id: Any, rel: str, label: str
                 wrong = [f"found {_describe(item)}"]
             else:
                 about, reason = item.get(what), item.get("reason")
+                found = f"{what} is missing" if about is None else f"found {_describe(about)}"
                 wrong = [f"unknown key {k!r}" for k in item if k not in (what, "reason")]
                 if key == "distinct_from" and about == event_id:
                     wrong.append("an event is not distinct from itself")
                 elif key == "distinct_from" and not (
                         isinstance(about, str) and re.fullmatch(r"ev-[0-9]{4,}", about)):
-                    wrong.append(f"event must be an event id like ev-0025, found "
-                                 f"{_describe(about)}")
+                    wrong.append(f"event must be an event id like ev-0025; {found}")
                 elif key == "disagrees" and about not in DISAGREEABLE:
-                    wrong.append(f"field must be {' or '.join(DISAGREEABLE)}, found "
-                                 f"{_describe(about)}")
+                    wrong.append(f"field must be {' or '.join(DISAGREEABLE)}; {found}")
                 if not isinstance(reason, str) or not reason.strip():
                     wrong.append("a reason is needed (text)")
                 if not wrong:
