@@ -33,7 +33,7 @@ FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("equipment_*", ("equipment_",)),
     ("agreement_*/cooperation_agreed", ("agreement_", "cooperation_agreed")),
     ("forum_hosted/meeting", ("forum_hosted", "meeting")),
-    ("joint_patrol/joint_exercise", ("joint_patrol", "joint_exercise")),
+    ("joint_*", ("joint_",)),
 )
 
 
