@@ -41,17 +41,52 @@ root_option = click.option(
     help="The checkout holding schemas/, archive/ and coding/ (default: this one).")
 
 
-class Commands(click.Group):
-    """The command group: a command whose extra is not installed says which to install."""
+class Checked(click.Command):
+    """A command whose text options must be text: invalid UTF-8 in an argument (which
+    Python keeps as lone surrogates) is refused before the command runs."""
 
     def invoke(self, ctx: click.Context) -> object:
-        from gsi_events.errors import MissingExtra
+        for name, value in ctx.params.items():
+            if isinstance(value, str) and any("\ud800" <= c <= "\udfff" for c in value):
+                raise click.BadParameter(
+                    f"{value.encode('utf-8', 'backslashreplace').decode()!r} is not valid "
+                    "UTF-8 text; give it as UTF-8", param_hint=f"--{name.replace('_', '-')}")
+        return super().invoke(ctx)
+
+
+class Commands(click.Group):
+    """The command group: a command whose extra is not installed says which to install;
+    a command that stops on problems, on a file system error (read-only checkout, disk
+    full, permission denied) or on a broken release prints them, never a traceback."""
+
+    command_class = Checked
+
+    def invoke(self, ctx: click.Context) -> object:
+        from gsi_events.errors import GsiEventsError, MissingExtra, ProblemsFound
+        from gsi_events.fileops import os_problem
 
         try:
             return super().invoke(ctx)
         except MissingExtra as e:
             click.echo(f"gsi-events: {e}", err=True)
             sys.exit(1)
+        except ProblemsFound as e:
+            click.echo(render(e.problems))
+            sys.exit(1)
+        except OSError as e:
+            click.echo(render([os_problem(e, _root_of(ctx))]))
+            sys.exit(1)
+        except GsiEventsError as e:
+            click.echo(f"gsi-events: {e}")
+            sys.exit(1)
+
+
+def _root_of(ctx: click.Context) -> Path | None:
+    """The checkout a file in a problem is named relative to."""
+    try:
+        return paths.checkout()
+    except OSError:
+        return None
 
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -174,8 +209,10 @@ def code_cmd(root: Path | None, source_id: str, coder: str, second: bool) -> Non
     """Scaffold coding/SOURCE_ID.yaml with every field and vocabulary in comments."""
     from gsi_events.coders.scaffold import template
     from gsi_events.compile.read import CODING_DIR, SECOND_CODING_DIR, read_source
+    from gsi_events.fileops import write_files
 
-    base = root or default_root()
+    base = (root or default_root()).resolve()
+    source_id = _source_id_named(base, source_id)
     record_path = base / "archive" / f"{source_id}.yaml"
     if not record_path.is_file():
         click.echo(f"{record_path}: no such source record; archive the text first "
@@ -190,9 +227,28 @@ def code_cmd(root: Path | None, source_id: str, coder: str, second: bool) -> Non
         click.echo(f"{out.relative_to(base)} exists already; edit it instead")
         sys.exit(1)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(template(record, coder), encoding="utf-8")
+    write_files(out.parent, {out.name: template(record, coder).encode("utf-8")})
     click.echo(f"Wrote {out.relative_to(base)}; when done: gsi-events check "
                f"{out.relative_to(base)}")
+
+
+def _source_id_named(base: Path, given: str) -> str:
+    """The source id `code` was given: an id (src-0001), or the path of its record in the
+    checkout's archive/ (archive/src-0001.yaml, absolute or relative). Anything else, such
+    as a path outside the checkout or one with `..`, is refused: the coding file is always
+    coding/<id>.yaml inside the checkout."""
+    from gsi_events.compile.read import SOURCE_FILE
+
+    if SOURCE_FILE.fullmatch(given):
+        return given
+    path = Path(given)
+    if path.suffix == ".yaml" and SOURCE_FILE.fullmatch(path.stem) and ".." not in path.parts:
+        for candidate in ((path,) if path.is_absolute() else (base / path, Path.cwd() / path)):
+            if candidate.resolve().parent == (base / "archive").resolve():
+                return path.stem
+    raise click.BadParameter(
+        f"{given!r} is neither a source id (src-0001) nor the path of a source record in "
+        f"{base / 'archive'}", param_hint="SOURCE_ID")
 
 
 @main.command("check")
@@ -304,8 +360,10 @@ def agreement_cmd(root: Path | None, json_path: Path | None) -> None:
         sys.exit(1)
     click.echo(render_agreement(result))
     if json_path:
-        json_path.write_text(json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n",
-                             encoding="utf-8")
+        from gsi_events.fileops import write_files
+
+        write_files(json_path.parent, {json_path.name: (json.dumps(
+            result.as_dict(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")})
         click.echo(f"Wrote {json_path}")
 
 

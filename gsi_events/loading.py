@@ -15,6 +15,7 @@ import io
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -62,6 +63,52 @@ def releases_location(releases: str | os.PathLike[str] | Traversable | None = No
     return bundled  # absent: versions() is empty and load() says so
 
 
+# A file of a release folder is named by a plain file name: no folder, no "..", no
+# absolute path, nothing hidden.
+MEMBER_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
+
+
+def _is_link(item: Traversable) -> bool:
+    return isinstance(item, Path) and item.is_symlink()
+
+
+def read_member(folder: Traversable, name: object, version: str) -> bytes:
+    """The bytes of the file `name` of a release folder. Raises IntegrityError for a name
+    that is not a plain file name of the folder (an absolute path, "..", a sub-folder),
+    for a symlink, and for anything but a regular file (a pipe, a device such as
+    /dev/zero): a release never reads outside its own folder."""
+    where = f"{folder_name(version)}/{name}"
+    if not isinstance(name, str) or not MEMBER_NAME.fullmatch(name):
+        raise IntegrityError(
+            f"{folder_name(version)}: the release names the file {name!r}, which is not a "
+            "file of its folder (files are plain names, without '/', '..' or a leading "
+            "'.'); the release is damaged or forged: run `gsi-events verify`")
+    item = folder.joinpath(name)
+    if not isinstance(item, Path):  # a bundled release inside an installed package
+        try:
+            return item.read_bytes()
+        except OSError as e:
+            raise IntegrityError(f"{where}: cannot be read ({e})") from None
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(item, flags)
+    except FileNotFoundError:
+        raise IntegrityError(f"{where}: the file is missing; run `gsi-events verify`") from None
+    except OSError as e:
+        if item.is_symlink():
+            raise IntegrityError(f"{where}: is a symbolic link, never a file of a "
+                                 "published release; run `gsi-events verify`") from None
+        raise IntegrityError(f"{where}: cannot be read ({e.strerror})") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise IntegrityError(f"{where}: is not a regular file (a folder, pipe or "
+                                 "device); run `gsi-events verify`")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read()
+    finally:
+        os.close(fd)
+
+
 def versions(releases: str | os.PathLike[str] | Traversable | None = None) -> list[str]:
     """The published versions, oldest first (e.g. ['0.1.0', '0.1.1'])."""
     loc = releases_location(releases)
@@ -69,7 +116,7 @@ def versions(releases: str | os.PathLike[str] | Traversable | None = None) -> li
         return []
     found = [p.name[1:] for p in loc.iterdir()
              if p.name.startswith("v") and VERSION.fullmatch(p.name[1:]) and p.is_dir()
-             and p.joinpath(DATAPACKAGE).is_file()]
+             and not _is_link(p) and p.joinpath(DATAPACKAGE).is_file()]
     return sorted(found, key=version_key)
 
 
@@ -128,7 +175,7 @@ class Release:
     def read_bytes(self, table: str) -> bytes:
         """The table's Parquet file, after checking its size and sha256."""
         r = self.resource(table)
-        data = self.folder.joinpath(r["path"]).read_bytes()
+        data = read_member(self.folder, r.get("path"), self.version)
         algorithm, _, expected = str(r.get("hash", "")).rpartition(":")
         if (algorithm != "sha256" or sha256(data) != expected
                 or len(data) != r.get("bytes", len(data))):
@@ -160,15 +207,41 @@ def release_info(version: str | None = None,
     if version not in have:
         raise ReleaseError(f"no release {version!r}; published releases: {', '.join(have)}")
     folder = loc.joinpath(folder_name(version))
-    raw = folder.joinpath(DATAPACKAGE).read_bytes()
-    sums_file = folder.joinpath(SUMS_FILE)
-    sums = parse_sums(sums_file.read_text(encoding="utf-8"))[0] if sums_file.is_file() else {}
-    if sums.get(DATAPACKAGE) != sha256(raw):
+    raw = read_member(folder, DATAPACKAGE, version)
+    try:
+        sums_text = read_member(folder, SUMS_FILE, version).decode("utf-8")
+    except UnicodeDecodeError:
+        raise IntegrityError(f"{folder_name(version)}/{SUMS_FILE} is not UTF-8 text; run "
+                             "`gsi-events verify`") from None
+    if parse_sums(sums_text)[0].get(DATAPACKAGE) != sha256(raw):
         raise IntegrityError(
             f"{folder_name(version)}/{DATAPACKAGE} differs from the one published (its "
             f"sha256 is not the one in {SUMS_FILE}); run `gsi-events verify`.")
-    return Release(version=version, folder=folder, datapackage=json.loads(raw),
-                   datapackage_sha256=sha256(raw))
+    return Release(version=version, folder=folder,
+                   datapackage=datapackage_of(raw, version), datapackage_sha256=sha256(raw))
+
+
+def datapackage_of(raw: bytes, version: str) -> dict[str, Any]:
+    """A release's datapackage.json, checked for the shape everything here relies on;
+    ReleaseError saying what is wrong otherwise."""
+    where = f"{folder_name(version)}/{DATAPACKAGE}"
+    try:
+        dp = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise ReleaseError(f"{where} is not valid JSON text ({type(e).__name__}); the "
+                           "release is damaged: run `gsi-events verify`") from None
+    wrong = ("is not a JSON object" if not isinstance(dp, dict) else
+             "has no name" if not isinstance(dp.get("name"), str) else
+             f"records version {dp.get('version')!r}, not {version}"
+             if dp.get("version") != version else
+             "has no list of resources" if not isinstance(dp.get("resources"), list) else
+             "has a resource without a name and path" if not all(
+                 isinstance(r, dict) and isinstance(r.get("name"), str)
+                 and isinstance(r.get("path"), str) for r in dp["resources"]) else "")
+    if wrong:
+        raise ReleaseError(f"{where} {wrong}: it is not the metadata of release {version}; "
+                           "run `gsi-events verify`")
+    return dp
 
 
 def load(table: str = "events", version: str | None = None, *,

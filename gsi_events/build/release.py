@@ -15,10 +15,12 @@ timestamp, no path) goes into a Parquet file.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from gsi_events import loading
+from gsi_events.fileops import locked, os_problem, os_problems, write_files
 from gsi_events.loading import DATAPACKAGE, SUMS_FILE, folder_name, parse_sums, sha256
 from gsi_events.problems import Problem, ProblemsFound
 
@@ -232,10 +235,9 @@ def build(root: Path, out: Path, coding_files: Sequence[Path] | None = None
                                      "changes; build into another folder")])
     built = build_tables(root, coding_files)
     dp = built.datapackage()
-    out.mkdir(parents=True, exist_ok=True)
-    for name, data in built.files.items():
-        _replace_file(out / name, data)
-    _replace_file(out / DATAPACKAGE, dumps(dp))
+    with os_problems(Path(root)):
+        out.mkdir(parents=True, exist_ok=True)
+        write_files(out, {**built.files, DATAPACKAGE: dumps(dp)})
     return dp
 
 
@@ -294,19 +296,86 @@ def publish(root: Path, version: str, *, releases: Path | None = None,
     step. Raises ProblemsFound, leaving everything as it was, when anything is wrong.
 
     With the default releases folder (root/releases) it also rewrites root/CITATION.cff
-    for the new release; it always rewrites the releases folder's CHANGELOG.md."""
-    from gsi_events.diff import BUMPS, bump_between, compare
+    for the new release; it always rewrites the releases folder's CHANGELOG.md.
 
+    Under a kill or a full disk: the release folder appears by one rename or not at all.
+    CHANGELOG.md and CITATION.cff are written after that rename (they cannot be part of
+    it), and are derived from the published releases alone, so a later run repairs them:
+    running `release X.Y.Z` again for a published X.Y.Z whose CHANGELOG.md or CITATION.cff
+    is stale rewrites them and succeeds. Hidden `.vX.Y.Z.partial-*` folders and
+    `.CHANGELOG.md.partial-*` files left by a killed run are deleted by the next run.
+    Runs hold the checkout's lock (gsi_events.fileops.locked), so two never interleave."""
     version = version.removeprefix("v")
     if not loading.VERSION.fullmatch(version):
         raise ProblemsFound([_problem(version, "release.version",
                                       f"{version!r} is not a version X.Y.Z (e.g. 0.1.0)")])
-    is_default = releases is None
     loc = Path(root) / "releases" if releases is None else Path(releases)
-    loc.mkdir(parents=True, exist_ok=True)
+    with locked(Path(root), f"release {version}"):
+        created_loc = not loc.exists()
+        try:
+            return _publish(Path(root), version, loc, releases is None, message, created,
+                            coding_files)
+        except OSError as e:
+            problem = os_problem(e, Path(root))
+            raise ProblemsFound([problem if version not in loading.versions(loc) else
+                Problem(problem.file, "", problem.rule, problem.message + (
+                    f"; release {version} is published, but {CHANGELOG_FILE} or "
+                    f"{CITATION_FILE} could not be written: run `gsi-events release "
+                    f"{version}` again to finish them"))]) from None
+        finally:
+            if created_loc and loc.is_dir() and not any(loc.iterdir()):
+                loc.rmdir()  # a failed first release leaves no empty releases/ folder
+
+
+def _derived(root: Path, loc: Path, is_default: bool) -> dict[Path, bytes]:
+    """CHANGELOG.md (and CITATION.cff) as the published releases make them."""
+    out = {loc / CHANGELOG_FILE: changelog_text(loc).encode("utf-8")}
+    if is_default:
+        out[root / CITATION_FILE] = citation_text(loc).encode("utf-8")
+    return out
+
+
+def _stale(derived: dict[Path, bytes]) -> bool:
+    return any(not p.is_file() or p.read_bytes() != data for p, data in derived.items())
+
+
+def _blocking(problems: list[Problem]) -> list[Problem]:
+    """Problems of the published releases that stop a release: all but a stale
+    CHANGELOG.md or CITATION.cff, which every run rewrites."""
+    return [p for p in problems if p.rule != "release.unfinished"]
+
+
+def _clean_partials(root: Path, loc: Path) -> None:
+    """Delete what a killed run left: `.vX.Y.Z.partial-*` folders and `.NAME.partial-*`
+    files. Only called under the checkout's lock, when no other run can be writing."""
+    for folder in (loc, root):
+        if not folder.is_dir():
+            continue
+        for p in folder.iterdir():
+            if not (p.name.startswith(".") and PARTIAL in p.name):
+                continue
+            if p.is_dir() and not p.is_symlink():
+                for sub in (p, *p.rglob("*")):  # files are read-only; folders must not be
+                    if sub.is_dir() and not sub.is_symlink():
+                        sub.chmod(0o755)
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+
+
+def _publish(root: Path, version: str, loc: Path, is_default: bool, message: str | None,
+             created: dt.datetime | None, coding_files: Sequence[Path] | None) -> Path:
+    from gsi_events.diff import BUMPS, bump_between, compare
+
+    _clean_partials(root, loc)
     final = loc / folder_name(version)
     have = loading.versions(loc)
-    if version in have or final.exists():
+    if version in have or final.exists() or final.is_symlink():
+        derived = _derived(root, loc, is_default) if version in have else {}
+        if derived and _stale(derived) and not _blocking(verify(loc)[1]):
+            for path, data in derived.items():  # finish an interrupted run
+                _replace_file(path, data)
+            return final
         raise ProblemsFound([_problem(version, "release.exists",
                                       f"release {version} is published already, and a "
                                       "published release never changes; publish the "
@@ -315,7 +384,7 @@ def publish(root: Path, version: str, *, releases: Path | None = None,
         raise ProblemsFound([_problem(version, "release.order",
                                       f"the newest release is {have[-1]}; a new release "
                                       "must have a higher version")])
-    problems = verify(loc)[1]
+    problems = _blocking(verify(loc)[1])
     if problems:
         raise ProblemsFound([*problems, _problem(
             version, "release.earlier_invalid",
@@ -353,6 +422,7 @@ def publish(root: Path, version: str, *, releases: Path | None = None,
     files[CHANGES_FILE] = changes_entry(version, stamp[:10], diff, message).encode("utf-8")
     files[SUMS_FILE] = sums_text(files).encode("utf-8")
 
+    loc.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder_name(version)}{PARTIAL}", dir=loc))
     try:
         for name, data in files.items():
@@ -367,10 +437,29 @@ def publish(root: Path, version: str, *, releases: Path | None = None,
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _replace_file(loc / CHANGELOG_FILE, changelog_text(loc).encode("utf-8"))
-    if is_default:
-        _replace_file(Path(root) / CITATION_FILE, citation_text(loc).encode("utf-8"))
+    derived = _derived(root, loc, is_default)
+    before = {path: path.read_bytes() if path.is_file() else None for path in derived}
+    try:
+        for path, data in derived.items():
+            _replace_file(path, data)
+    except BaseException:  # a full disk: take the release back, so nothing is written
+        _unpublish(final, loc)
+        for path, data in before.items():
+            with contextlib.suppress(OSError):  # else stale: the next run rewrites it
+                if data is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    _replace_file(path, data)
+        raise
     return final
+
+
+def _unpublish(final: Path, loc: Path) -> None:
+    """Undo the rename of a release whose CHANGELOG.md or CITATION.cff failed to write."""
+    hidden = loc / f".{final.name}{PARTIAL}undo-{os.getpid()}"
+    os.rename(final, hidden)
+    hidden.chmod(0o755)
+    shutil.rmtree(hidden, ignore_errors=True)
 
 
 # --- verifying ----------------------------------------------------------------------------
@@ -379,7 +468,7 @@ def publish(root: Path, version: str, *, releases: Path | None = None,
 def _files(folder: Traversable, prefix: str = "") -> list[str]:
     out = []
     for p in folder.iterdir():
-        if p.is_dir():
+        if p.is_dir() and not loading._is_link(p):
             out += _files(p, f"{prefix}{p.name}/")
         else:
             out.append(prefix + p.name)
@@ -387,17 +476,37 @@ def _files(folder: Traversable, prefix: str = "") -> list[str]:
 
 
 def verify_release(folder: Traversable, version: str) -> list[Problem]:
-    """Every file of one release against its SHA256SUMS and datapackage.json."""
+    """Every file of one release against its SHA256SUMS and datapackage.json. Reads only
+    regular files of the folder itself (loading.read_member): a name with '/' or '..', a
+    symlink, a pipe or a device is a problem, never read."""
     problems: list[Problem] = []
 
     def problem(file: str, rule: str, message: str) -> None:
         problems.append(_problem(version, rule, message, file))
 
+    def read(name: str) -> bytes | None:
+        try:
+            return loading.read_member(folder, name, version)
+        except loading.IntegrityError as e:
+            problem(name, "release.unreadable", str(e))
+            return None
+
+    if loading._is_link(folder):
+        problem("", "release.symlink", "the release folder is a symbolic link, not a "
+                "published release; delete it")
+        return problems
     present = _files(folder)
     if SUMS_FILE not in present:
         problem(SUMS_FILE, "release.sums_missing", f"{SUMS_FILE} is missing")
         return problems
-    sums, bad = parse_sums(folder.joinpath(SUMS_FILE).read_text(encoding="utf-8"))
+    raw_sums = read(SUMS_FILE)
+    if raw_sums is None:
+        return problems
+    try:
+        sums, bad = parse_sums(raw_sums.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        problem(SUMS_FILE, "release.sums_format", f"not UTF-8 text (byte {e.start})")
+        return problems
     for line in bad:
         problem(SUMS_FILE, "release.sums_format", f"line not of the form '<sha256>  <file>': "
                 f"{line!r}")
@@ -405,7 +514,10 @@ def verify_release(folder: Traversable, version: str) -> list[Problem]:
         if name not in present:
             problem(name, "release.file_missing", f"listed in {SUMS_FILE} but missing")
             continue
-        actual = sha256(folder.joinpath(name).read_bytes())
+        data = read(name)
+        if data is None:
+            continue
+        actual = sha256(data)
         if actual != expected:
             problem(name, "release.hash", f"sha256 is {actual}, but {SUMS_FILE} records "
                     f"{expected}: the file changed after publication")
@@ -416,22 +528,32 @@ def verify_release(folder: Traversable, version: str) -> list[Problem]:
     if DATAPACKAGE not in present:
         problem(DATAPACKAGE, "release.datapackage_missing", f"{DATAPACKAGE} is missing")
         return problems
+    raw_dp = read(DATAPACKAGE)
+    if raw_dp is None:
+        return problems
     try:
-        dp = json.loads(folder.joinpath(DATAPACKAGE).read_bytes())
-    except ValueError as e:
+        dp = json.loads(raw_dp.decode("utf-8"))
+    except (ValueError, RecursionError) as e:
         problem(DATAPACKAGE, "release.datapackage_json", f"not valid JSON: {e}")
+        return problems
+    if not isinstance(dp, dict):
+        problem(DATAPACKAGE, "release.datapackage_json", "not a JSON object")
         return problems
     if dp.get("version") != version:
         problem(DATAPACKAGE, "release.version_mismatch",
                 f"records version {dp.get('version')!r}, but the folder is "
                 f"{folder_name(version)}")
-    for r in dp.get("resources", []):
+    resources = dp.get("resources")
+    for r in resources if isinstance(resources, list) else [resources]:
+        r = r if isinstance(r, dict) else {}
         path = r.get("path")
         if not isinstance(path, str) or path not in present:
             problem(str(path), "release.resource_missing",
                     f"resource {r.get('name')!r}: its file {path!r} is missing")
             continue
-        data = folder.joinpath(path).read_bytes()
+        data = read(path)
+        if data is None:
+            continue
         if r.get("bytes", len(data)) != len(data):
             problem(path, "release.bytes", f"{len(data)} bytes, but {DATAPACKAGE} records "
                     f"{r.get('bytes')}")
@@ -460,8 +582,59 @@ def verify(releases: Path | Traversable | None = None, version: str | None = Non
         for p in loc.iterdir():
             if PARTIAL in p.name:
                 problems.append(Problem(f"releases/{p.name}", "", "release.partial",
-                                        "an unfinished release (interrupted while being "
-                                        "written): delete it"))
+                                        "left by a release that was interrupted while "
+                                        "being written (nothing of it was published): the "
+                                        "next `gsi-events release` deletes it, or delete it"))
+            elif p.name.startswith("v") and loading._is_link(p):
+                problems.append(Problem(f"releases/{p.name}", "", "release.symlink",
+                                        "a symbolic link, not a published release (it is "
+                                        "never loaded): delete it"))
     for v in have:
         problems += verify_release(loc.joinpath(folder_name(v)), v)
-    return have, problems
+    return have, problems + recorded_problems(loc, have)
+
+
+CFF_VERSION = re.compile(r'^version: "?([^"\n]+)"?$', re.M)
+CFF_DIGEST = re.compile(r'value: "?sha256:([0-9a-f]{64})"?')
+
+
+def recorded_problems(loc: Path | Traversable, have: list[str]) -> list[Problem]:
+    """The releases against what the checkout recorded when they were published: the
+    sha256 of datapackage.json in CITATION.cff (beside the releases folder), and an entry
+    per release in releases/CHANGELOG.md. Catches a release whose datapackage.json and
+    SHA256SUMS were both rewritten (which its own files cannot show), and a release whose
+    run was killed before CHANGELOG.md and CITATION.cff were written."""
+    if not isinstance(loc, Path) or not have:
+        return []
+    problems: list[Problem] = []
+    changelog = loc / CHANGELOG_FILE
+    if changelog.is_file() and not changelog.is_symlink():
+        text = changelog.read_text(encoding="utf-8", errors="replace")
+        missing = [v for v in have if f"\n## {v} (" not in text]
+        if missing:
+            problems.append(Problem(f"releases/{CHANGELOG_FILE}", "", "release.unfinished",
+                f"has no entry for {', '.join(missing)}: a release run was interrupted; run "
+                f"`gsi-events release {missing[-1]}` again to finish it"))
+    cff = loc.parent / CITATION_FILE
+    if not (cff.is_file() and not cff.is_symlink()):
+        return problems
+    text = cff.read_text(encoding="utf-8", errors="replace")
+    cited, digest = CFF_VERSION.search(text), CFF_DIGEST.search(text)
+    if cited is None or cited.group(1) != have[-1]:
+        problems.append(Problem(CITATION_FILE, "", "release.unfinished",
+            f"cites {cited.group(1) if cited else 'no release'}, not the newest release "
+            f"{have[-1]}: a release run was interrupted; run `gsi-events release "
+            f"{have[-1]}` again to finish it"))
+    if cited is not None and digest is not None and cited.group(1) in have:
+        try:
+            raw = loading.read_member(loc / folder_name(cited.group(1)), DATAPACKAGE,
+                                      cited.group(1))
+        except loading.IntegrityError:
+            return problems  # reported by verify_release
+        if sha256(raw) != digest.group(1):
+            problems.append(_problem(cited.group(1), "release.citation_hash",
+                f"sha256 is {sha256(raw)}, but {CITATION_FILE} records {digest.group(1)} "
+                "for this release: its datapackage.json changed after publication (with "
+                f"{SUMS_FILE} rewritten to match), or {CITATION_FILE} was edited",
+                DATAPACKAGE))
+    return problems

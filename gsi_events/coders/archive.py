@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import os
 import re
 import tempfile
 import unicodedata
@@ -18,7 +17,10 @@ from ruamel.yaml import YAML
 from gsi_events.compile import schema
 from gsi_events.compile.read import ARCHIVE_DIR, SOURCE_FILE, parse_record, read_retired, sha256
 from gsi_events.compile.yamlio import read_yaml
+from gsi_events.fileops import locked, os_problems, read_regular, write_files
 from gsi_events.problems import Problem, ProblemsFound
+
+MAX_TEXT_BYTES = 20_000_000  # an article's text; a larger file is not one
 
 
 @dataclass(frozen=True)
@@ -81,10 +83,14 @@ def add_source(root: Path, text_path: Path, *, url: str, publisher: str,
     rel = text_path.as_posix()
     problems: list[Problem] = []
     try:
-        raw = text_path.read_bytes()
+        raw = read_regular(text_path, MAX_TEXT_BYTES)
     except OSError as e:
         raise ProblemsFound([Problem(rel, "", "add_source.unreadable",
                                      f"cannot be read: {e.strerror}")]) from None
+    except ValueError as e:
+        raise ProblemsFound([Problem(rel, "", "add_source.unreadable",
+            f"{e}; archive a saved article text (a regular file of at most "
+            f"{MAX_TEXT_BYTES:,} bytes)")]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -138,11 +144,14 @@ def add_source(root: Path, text_path: Path, *, url: str, publisher: str,
             "body_begins and body_ends must occur verbatim in the text"))
     if problems:
         raise ProblemsFound(problems)
-
-    source_id = next_source_id(root)
-    folder = root / ARCHIVE_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    _write_pair(folder, source_id, raw, record)
+    header = "# Archived by gsi-events add-source; the text is {id}.txt.\n"
+    _refuse_what_validate_rejects(root, rel, header, record, raw)
+    with locked(root, "add a source"), os_problems(root):
+        source_id = next_source_id(root)
+        folder = root / ARCHIVE_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        write_files(folder, {f"{source_id}.txt": raw, f"{source_id}.yaml": _record_bytes(
+            header.format(id=source_id), record)})
     return source_id, notes
 
 
@@ -213,12 +222,13 @@ def add_cited_source(root: Path, *, url: str, publisher: str, title: str | None,
     problems += metadata_problems(record, rel)
     if problems:
         raise ProblemsFound(problems)
-    source_id = next_source_id(root)
-    folder = root / ARCHIVE_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    _write_files(folder, {f"{source_id}.yaml": _record_bytes(
-        "# Cited source, recorded by gsi-events add-source --cited; no text is kept.\n",
-        record)})
+    header = "# Cited source, recorded by gsi-events add-source --cited; no text is kept.\n"
+    _refuse_what_validate_rejects(root, rel, header, record, None)
+    with locked(root, "add a source"), os_problems(root):
+        source_id = next_source_id(root)
+        folder = root / ARCHIVE_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        write_files(folder, {f"{source_id}.yaml": _record_bytes(header, record)})
     return source_id
 
 
@@ -234,24 +244,28 @@ def _record_bytes(header: str, record: dict[str, Any]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def _write_files(folder: Path, files: dict[str, bytes]) -> None:
-    """All the files or none: write to temporary names, then rename."""
-    names: dict[str, str] = {}
+def _refuse_what_validate_rejects(root: Path, rel: str, header: str, record: dict[str, Any],
+                                 raw: bytes | None) -> None:
+    """Validate the files about to be written exactly as `gsi-events validate` would, in a
+    scratch checkout holding only them; raise ProblemsFound (naming the input) for any
+    problem, so add-source never writes what validate then rejects."""
+    from gsi_events.compile.pipeline import compile_repository
+
+    stem = "src-0000"
     try:
-        for name, data in files.items():
-            with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp") as f:
-                names[name] = f.name
-                f.write(data)
-        for name, tmp in names.items():
-            os.replace(tmp, folder / name)
-    finally:
-        for tmp in names.values():
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-
-
-def _write_pair(folder: Path, source_id: str, raw: bytes, record: dict[str, Any]) -> None:
-    """Both files or neither."""
-    header = f"# Archived by gsi-events add-source; the text is {source_id}.txt.\n"
-    _write_files(folder, {f"{source_id}.txt": raw,
-                          f"{source_id}.yaml": _record_bytes(header, record)})
+        data = _record_bytes(header.format(id=stem), record)
+    except UnicodeEncodeError as e:
+        raise ProblemsFound([Problem(rel, "new source", "add_source.utf8",
+            f"a value is not valid text (it holds {e.object[e.start:e.end]!r}, half of a "
+            "character: invalid UTF-8 in an option?); give it as UTF-8 text")]) from None
+    with tempfile.TemporaryDirectory(prefix="gsi-events-add-source-") as scratch:
+        base = Path(scratch)
+        for folder in (ARCHIVE_DIR, "coding"):
+            (base / folder).mkdir()
+        (base / ARCHIVE_DIR / f"{stem}.yaml").write_bytes(data)
+        if raw is not None:
+            (base / ARCHIVE_DIR / f"{stem}.txt").write_bytes(raw)
+        problems = compile_repository(base).problems
+    if problems:
+        raise ProblemsFound([Problem(rel, "new source", p.rule, p.message.replace(
+            stem, "the new source")) for p in problems])

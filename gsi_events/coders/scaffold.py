@@ -21,6 +21,30 @@ def _comment(f: Field, indent: str) -> list[str]:
     return lines
 
 
+def _scalar(value: str) -> str:
+    """A YAML scalar written by the YAML library (quoted where the value needs it: a
+    newline, '#', ': ', a leading '-' or quote), never pasted as it comes."""
+    import io
+
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.width = 10_000
+    out = io.StringIO()
+    yaml.dump({"k": value}, out)
+    text = out.getvalue().removesuffix("\n")
+    if "\n" in text:  # a long value folded over lines: use JSON's double quotes instead
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    return text.removeprefix("k: ")
+
+
+def _one_line(value: object) -> str:
+    """A value shown in a comment: on one line, so it can never end the comment."""
+    return " ".join(str(value).split()) if value is not None else ""
+
+
 def template(source: SourceRecord, coder: str) -> str:
     row = source.row
     pub = row.get("published_precision")
@@ -28,7 +52,7 @@ def template(source: SourceRecord, coder: str) -> str:
             f"{row.get('published_start')}..{row.get('published_end')} ({pub})")
     cited = row.get("kind") == "cited"
     if cited:
-        where = [f"# Cited source: {row.get('url')}",
+        where = [f"# Cited source: {_one_line(row.get('url'))}",
                  "# No text is kept: evidence is your own account of each passage (never "
                  "copied words),", "# with a locator (headline, paragraph 3)."]
     else:
@@ -36,7 +60,8 @@ def template(source: SourceRecord, coder: str) -> str:
                  f"#   {row.get('body_begins')!r}", f"#   to {row.get('body_ends')!r}."]
     evidence_key = "evidence" if cited else "quotes"
     out = [
-        f"# Coding file for {source.source_id}: {row.get('publisher')}, published {when}.",
+        f"# Coding file for {source.source_id}: {_one_line(row.get('publisher'))}, "
+        f"published {when}.",
         *where,
         "# The codebook (docs/codebook.md) says what to code and how; check this file with",
         f"#   gsi-events check coding/{source.source_id}.yaml",
@@ -61,7 +86,7 @@ def template(source: SourceRecord, coder: str) -> str:
             out += _comment(f, "  ")
     out += [
         f"source: {source.source_id}",
-        f"coder: {coder}",
+        f"coder: {_scalar(coder)}",
         "events: []",
         "# Replace [] by a list of reports, for example:",
         "# events:",

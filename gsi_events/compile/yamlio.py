@@ -18,7 +18,10 @@ from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
+from gsi_events.fileops import read_regular
 from gsi_events.problems import Problem
+
+MAX_FILE_BYTES = 64_000_000  # far above any hand-written file
 
 
 class _TextDates(RoundTripConstructor):
@@ -83,9 +86,11 @@ def check_text(text: str, rel: str) -> list[Problem]:
 def read_yaml(path: Path, rel: str) -> tuple[Any, list[Problem]]:
     """The file's data, or None and the problems that stop it being read."""
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, MAX_FILE_BYTES)
     except OSError as e:
         return None, [Problem(rel, "", "file.unreadable", f"cannot be read: {e.strerror}")]
+    except ValueError as e:  # a named pipe (which would hang), a device, a huge file
+        return None, [Problem(rel, "", "file.unreadable", f"cannot be read: it {e}")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -1,0 +1,162 @@
+"""Writing to the checkout safely: one lock for the commands that allocate ids or publish,
+all-or-nothing writes of a set of files, regular files read with a size cap, and file
+system errors turned into Problems (standard library only).
+
+- `locked(root, what)`: an exclusive lock on `<root>/.gsi-events.lock` (fcntl.flock, so
+  the kernel releases it when the process dies, even by SIGKILL). `add-source` holds it
+  while it allocates an id and writes; `release` while it publishes. A second command
+  waits up to `LOCK_WAIT` seconds, then stops with the problem `lock.busy`.
+- `write_files(folder, files)`: write every file under a temporary name, then rename each
+  into place; on any failure the temporary files (and the files already renamed, when
+  they are new) are removed.
+- `read_regular(path, limit)`: a regular file's bytes, refusing pipes, devices, folders
+  and files above `limit` bytes (no read of /dev/zero until memory runs out).
+- `os_problem(error, root)`: an OSError as a Problem naming the file.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from gsi_events.problems import Problem, ProblemsFound
+
+LOCK_FILE = ".gsi-events.lock"  # in the checkout's root; gitignored
+LOCK_WAIT = 30.0  # seconds a command waits for another to finish
+
+try:  # POSIX; elsewhere commands run unlocked
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+
+def _relative(name: str | os.PathLike[str] | bytes | None, root: Path | None) -> str:
+    if name is None:
+        return "(a file)"
+    text = os.fsdecode(name)
+    if root is not None:
+        try:
+            return Path(text).resolve().relative_to(Path(root).resolve()).as_posix()
+        except (ValueError, OSError):
+            pass
+    return text
+
+
+_HINTS = {
+    errno.ENOSPC: "the disk is full; free some space and run the command again",
+    errno.EDQUOT: "the disk quota is used up; free some space and run the command again",
+    errno.EROFS: "the file system is read-only; run the command in a writable checkout",
+    errno.EACCES: "permission denied; check the folder's permissions",
+    errno.EPERM: "permission denied; check the folder's permissions",
+}
+
+
+def os_problem(error: OSError, root: Path | None = None, rule: str = "file.write") -> Problem:
+    """An OSError (disk full, read-only file system, permission denied, ...) as a Problem
+    naming the file it concerns."""
+    what = error.strerror or str(error) or type(error).__name__
+    hint = _HINTS.get(error.errno or 0)
+    return Problem(_relative(error.filename, root), "", rule,
+                   f"cannot be written: {what}" + (f" ({hint})" if hint else ""))
+
+
+@contextmanager
+def os_problems(root: Path | None = None, rule: str = "file.write") -> Iterator[None]:
+    """Turn an OSError raised inside into ProblemsFound naming the file."""
+    try:
+        yield
+    except OSError as e:
+        raise ProblemsFound([os_problem(e, root, rule)]) from None
+
+
+@contextmanager
+def locked(root: Path, what: str, wait: float | None = None) -> Iterator[None]:
+    """Hold the checkout's lock while the block runs (see the module's docstring)."""
+    path = Path(root) / LOCK_FILE
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise ProblemsFound([Problem(LOCK_FILE, "", "lock.unavailable",
+            f"cannot open the checkout's lock file to {what}: {e.strerror} "
+            f"({_HINTS.get(e.errno or 0, 'check the folder')})")]) from None
+    try:
+        if fcntl is not None:
+            deadline = time.monotonic() + (LOCK_WAIT if wait is None else wait)
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+                        raise ProblemsFound([Problem(LOCK_FILE, "", "lock.busy",
+                            f"another gsi-events command is writing to this checkout "
+                            f"({holder or 'unknown'}), so this one cannot {what} now; "
+                            "run it again when that one has finished")]) from None
+                    time.sleep(0.05)
+            try:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"pid {os.getpid()}: {what}".encode(), 0)
+            except OSError:
+                pass  # the note is a courtesy; the lock is what counts
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def write_files(folder: Path, files: dict[str, bytes]) -> None:
+    """All the files or none: write each under a temporary name, then rename them into
+    place. On failure, temporary files are removed, and so are files this call created."""
+    folder = Path(folder)
+    temps: dict[str, str] = {}
+    created: list[Path] = []
+    try:
+        for name, data in files.items():
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+            temps[name] = tmp
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        for name, tmp in temps.items():
+            target = folder / name
+            new = not target.exists()
+            os.replace(tmp, target)
+            if new:
+                created.append(target)
+    except BaseException:
+        for target in created:
+            target.unlink(missing_ok=True)
+        raise
+    finally:
+        for tmp in temps.values():
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes. Raises ValueError, saying
+    why, for a pipe, device or socket, or a larger file (OSError as usual, and
+    IsADirectoryError for a folder)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("is not a regular file (a named pipe, device, socket or folder)")
+        if info.st_size > limit:
+            raise ValueError(f"is {info.st_size:,} bytes, more than the {limit:,} allowed")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(limit + 1)
+        if len(data) > limit:
+            raise ValueError(f"is more than the {limit:,} bytes allowed")
+        return data
+    finally:
+        os.close(fd)
