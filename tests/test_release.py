@@ -45,10 +45,11 @@ def root(tmp_path: Path) -> Path:
 # --- reproducibility ---------------------------------------------------------------------
 
 
-def test_build_is_byte_identical_and_independent_of_reading_order(tmp_path: Path) -> None:
-    files = sorted((REPO / "coding").glob("src-*.yaml"))
-    a = release.build(REPO, tmp_path / "a", coding_files=files)
-    b = release.build(REPO, tmp_path / "b", coding_files=list(reversed(files)))
+def test_build_is_byte_identical_and_independent_of_reading_order(
+        seed_root: Path, tmp_path: Path) -> None:
+    files = sorted((seed_root / "coding").glob("src-*.yaml"))
+    a = release.build(seed_root, tmp_path / "a", coding_files=files)
+    b = release.build(seed_root, tmp_path / "b", coding_files=list(reversed(files)))
     parquet_a = {k: v for k, v in tree(tmp_path / "a").items() if k.endswith(".parquet")}
     assert len(parquet_a) == 6
     assert parquet_a == {k: v for k, v in tree(tmp_path / "b").items()
@@ -60,8 +61,8 @@ def test_build_is_byte_identical_and_independent_of_reading_order(tmp_path: Path
         assert str(tmp_path).encode() not in data  # no paths, no timestamps in the files
 
 
-def test_build_command_and_pinned_writer(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["build", "--root", str(REPO), "--out",
+def test_build_command_and_pinned_writer(seed_root: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["build", "--root", str(seed_root), "--out",
                                        str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     dp = json.loads((tmp_path / "out" / "datapackage.json").read_text())
@@ -74,11 +75,12 @@ def test_build_command_and_pinned_writer(tmp_path: Path) -> None:
     assert f'"pyarrow=={pa.__version__}"' in pyproject
 
 
-def test_build_refuses_a_release_folder(tmp_path: Path) -> None:
+def test_build_refuses_a_release_folder(seed_root: Path, tmp_path: Path) -> None:
     folder = tmp_path / "v9.9.9"
     folder.mkdir()
     (folder / "SHA256SUMS").write_text("")
-    result = CliRunner().invoke(main, ["build", "--root", str(REPO), "--out", str(folder)])
+    result = CliRunner().invoke(main, ["build", "--root", str(seed_root), "--out",
+                                       str(folder)])
     assert result.exit_code == 1 and "build.published" in result.output
     assert "Traceback" not in result.output
 

@@ -1,13 +1,19 @@
-"""The coder's workflow: add-source, code, check, discrepancies, agreement, pledges."""
+"""The coder's workflow: add-source, code, check, discrepancies, agreement, pledges.
+
+Each test runs on a repository holding only the seed sources (conftest.seed_copy), so
+what coders add to the real one changes nothing here; ids a command gives out are read
+from its output, not assumed."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from conftest import seed_copy
 
 from gsi_events.cli import main
 from gsi_events.coders.agreement import compare
@@ -21,11 +27,26 @@ TEXT = "Xinhua, Beijing -- China donated 20 patrol cars to the police of Laos on
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    repo = tmp_path / "repo"
-    for name in ("schemas", "archive", "coding", "docs"):
-        shutil.copytree(REPO / name, repo / name,
-                        ignore=shutil.ignore_patterns("second") if name == "coding" else None)
+    """The seed sources without their second codings."""
+    repo = seed_copy(tmp_path / "repo")
+    shutil.rmtree(repo / "coding" / "second")
     return repo
+
+
+def new_source_id(out: str) -> str:
+    """The id add-source gave the new source, as its output says."""
+    found = re.findall(r"src-[0-9]{4,}", out)
+    assert found, out
+    return found[0]
+
+
+def next_event_id(root: Path) -> str:
+    """An event id no coding file (or retired.yaml) uses yet."""
+    repo = read_repository(root)
+    used = {r.event_id for r in [*repo.reports, *repo.rejected_reports]}
+    used |= repo.retired.get("events", set())
+    n = max([int(e.split("-")[1]) for e in used] or [0]) + 1
+    return f"ev-{n:04d}"
 
 
 def run(root: Path, *args: str) -> tuple[int, str]:
@@ -54,9 +75,9 @@ def test_add_source_archives_byte_exact(root: Path, tmp_path: Path) -> None:
     code, out = run(root, "add-source", str(capture), "--url", "https://example.org/x",
                     "--publisher", "Xinhua", "--published", "2024-10", "--type", "state_media")
     assert code == 0, out
-    assert "src-0004" in out
-    assert (root / "archive/src-0004.txt").read_bytes() == raw
-    record = (root / "archive/src-0004.yaml").read_text()
+    sid = new_source_id(out)
+    assert (root / f"archive/{sid}.txt").read_bytes() == raw
+    record = (root / f"archive/{sid}.yaml").read_text()
     assert "published_precision: month" in record and "published_end: 2024-10-31" in record
     assert run(root, "validate")[0] == 0
 
@@ -64,17 +85,20 @@ def test_add_source_archives_byte_exact(root: Path, tmp_path: Path) -> None:
 def test_unknown_publication_date_is_allowed(root: Path, tmp_path: Path) -> None:
     code, out = add(root, tmp_path)
     assert code == 0, out
-    assert "published_precision: unknown" in (root / "archive/src-0004.yaml").read_text()
+    sid = new_source_id(out)
+    assert "published_precision: unknown" in (root / f"archive/{sid}.yaml").read_text()
     assert run(root, "validate")[0] == 0
 
 
 def test_duplicate_text_or_address_is_refused_naming_the_existing_source(
         root: Path, tmp_path: Path) -> None:
-    assert add(root, tmp_path)[0] == 0
+    code, out = add(root, tmp_path)
+    assert code == 0, out
+    sid = new_source_id(out)
     before = tree(root)
     code, out = add(root, tmp_path)
     assert code == 1
-    assert "already archived as src-0004" in out
+    assert f"already archived as {sid}" in out
     assert "add_source.duplicate_text" in out and "add_source.duplicate_url" in out
     seed = (REPO / "archive/src-0001.txt").read_text(encoding="utf-8")
     code, out = run(root, "add-source", str(REPO / "archive/src-0001.txt"), "--url",
@@ -96,21 +120,23 @@ def test_bad_metadata_lists_every_problem_and_writes_nothing(root: Path,
 
 
 def test_code_scaffold_is_valid_and_lists_the_vocabularies(root: Path, tmp_path: Path) -> None:
-    assert add(root, tmp_path)[0] == 0
-    code, out = run(root, "code", "src-0004", "--coder", "tester")
+    code, out = add(root, tmp_path)
     assert code == 0, out
-    text = (root / "coding/src-0004.yaml").read_text()
+    sid = new_source_id(out)
+    code, out = run(root, "code", sid, "--coder", "tester")
+    assert code == 0, out
+    text = (root / f"coding/{sid}.yaml").read_text()
     assert "training_pledged" in text and "equipment_donated" in text and "coder: tester" in text
-    assert run(root, "code", "src-0004")[0] == 1  # never overwrites
+    assert run(root, "code", sid)[0] == 1  # never overwrites
     assert run(root, "validate")[0] == 0
 
 
-def _code_laos(root: Path, quote: str, count: str = "20") -> Path:
-    path = root / "coding/src-0004.yaml"
-    path.write_text(f"""source: src-0004
+def _code_laos(root: Path, sid: str, event: str, quote: str, count: str = "20") -> Path:
+    path = root / f"coding/{sid}.yaml"
+    path.write_text(f"""source: {sid}
 coder: tester
 events:
-  - event: ev-0018
+  - event: {event}
     action: equipment_donated
     status: completed
     summary: China donated 20 patrol cars to the police of Laos.
@@ -121,6 +147,7 @@ events:
     count_low: 20
     count_high: 20
     count_unit: items
+    count_kind: patrol cars
     participants:
       - role: actor
         country: CHN
@@ -135,9 +162,11 @@ events:
 
 
 def test_check_locates_quotes_and_explains_misses(root: Path, tmp_path: Path) -> None:
-    assert add(root, tmp_path)[0] == 0
-    _code_laos(root, "China donated 20 patrol cars to the police of Laos")
-    code, out = run(root, "check", "coding/src-0004.yaml")
+    code, out = add(root, tmp_path)
+    assert code == 0, out
+    sid, event = new_source_id(out), next_event_id(root)
+    _code_laos(root, sid, event, "China donated 20 patrol cars to the police of Laos")
+    code, out = run(root, "check", f"coding/{sid}.yaml")
     assert code == 0, out
     assert f"found at characters {TEXT.index('China')}-{TEXT.index(' on Tuesday')}" in out
 
@@ -148,18 +177,20 @@ def test_check_locates_quotes_and_explains_misses(root: Path, tmp_path: Path) ->
         "China donated 20 police cars to the police of Laos": "'police' where the text has",
     }
     for quote, expected in cases.items():
-        _code_laos(root, f'"{quote}"')
-        code, out = run(root, "check", "coding/src-0004.yaml")
+        _code_laos(root, sid, event, f'"{quote}"')
+        code, out = run(root, "check", f"coding/{sid}.yaml")
         assert code == 1 and expected in out, (quote, out)
         assert "evidence.quote_in_source" in out
 
 
 def test_check_reports_every_mistake_with_its_line(root: Path, tmp_path: Path) -> None:
-    assert add(root, tmp_path)[0] == 0
-    _code_laos(root, "China donated 20 patrol cars", count='"2,0"')
-    code, out = run(root, "check", "coding/src-0004.yaml")
+    code, out = add(root, tmp_path)
+    assert code == 0, out
+    sid, event = new_source_id(out), next_event_id(root)
+    _code_laos(root, sid, event, "China donated 20 patrol cars", count='"2,0"')
+    code, out = run(root, "check", f"coding/{sid}.yaml")
     assert code == 1
-    assert "coding/src-0004.yaml: event ev-0018 (line 4)" in out
+    assert f"coding/{sid}.yaml: event {event} (line 4)" in out
     assert "events.count_best.type" in out
 
 
@@ -219,10 +250,11 @@ def test_pledges_lists_pledges_with_deliveries(root: Path) -> None:
     assert row["delivery_event_ids"] == "ev-0004"
 
 
-def test_release_metadata_carries_the_agreement_figures() -> None:
+def test_release_metadata_carries_the_agreement_figures(seed_root: Path) -> None:
+    """On the seed sources and their second codings (coding/second/)."""
     from gsi_events.build.release import quality
 
-    q = quality(REPO)
+    q = quality(seed_root)
     figures = q["intercoder_agreement"]
     assert figures["coder_a"] == "coder-a" and figures["coder_b"] == "coder-b"
     assert 0 <= figures["match_rate"] <= 1
