@@ -296,7 +296,10 @@ def discrepancies_cmd(root: Path | None, event_id: str | None) -> None:
         sys.exit(1)
     rows = compiled.tables["discrepancies"].rows(named=True)
     rows = [r for r in rows if event_id in (None, r["event_id"])]
-    for r in rows:
+    from gsi_events.problems import printable
+
+    for r in rows:  # values as coded: a terminal escape or newline in one is shown escaped
+        r = {k: printable(str(v)) for k, v in r.items()}
         click.echo(f"{r['event_id']} {r['field']} [{r['kind']}]\n"
                    f"  {r['source_id']} says: {r['reported_value']}\n"
                    f"  canonical ({r['canonical_source_id']}): {r['canonical_value']}\n"

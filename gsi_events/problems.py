@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from gsi_events.errors import ProblemsFound
 
-__all__ = ["Problem", "ProblemsFound", "render"]
+__all__ = ["Problem", "ProblemsFound", "printable", "render"]
 
 
 @dataclass(frozen=True, order=True)
@@ -18,7 +19,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}: {self.record}" if self.record else self.file
-        return f"{where}: {self.message} [rule {self.rule}]"
+        return f"{printable(where)}: {printable(self.message, lines=True)} [rule {self.rule}]"
 
 
 def render(problems: list[Problem]) -> str:
@@ -26,3 +27,21 @@ def render(problems: list[Problem]) -> str:
     n = len(lines)
     lines.append(f"{n} problem{'s' if n != 1 else ''} found; nothing was written.")
     return "\n".join(lines)
+
+
+# Control characters (C0, DEL, C1), and the invisible ones that reorder or hide text
+# (bidirectional overrides and isolates, zero-width characters).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def printable(text: str, lines: bool = False) -> str:
+    """Text safe to print on a terminal: control characters (a terminal escape, a newline
+    in a file name that would forge another output line) and invisible reordering or
+    zero-width characters shown as escapes (\\x1b, \\n, \\u202e). With `lines`, a
+    newline followed by an indent (a message's own continuation line) is kept."""
+    def escape(m: re.Match[str]) -> str:
+        if lines and m.group() == "\n" and m.string.startswith("  ", m.end()):
+            return "\n"
+        return m.group().encode("unicode_escape").decode("ascii")
+
+    return _UNSAFE.sub(escape, str(text))

@@ -457,3 +457,33 @@ def test_verify_detects_a_consistent_forgery_against_the_citation(releases: Path
     assert rel.verify_release(folder, "0.1.0") == []  # its own files cannot show it
     code, out = run("verify", "--releases", str(releases))
     assert code == 1 and "[rule release.citation_hash]" in out and "CITATION.cff" in out
+
+
+# --- held only in part: parse-stage problems and what is printed -----------------------
+
+
+def test_a_named_pipe_in_coding_is_a_problem_not_a_hang(seeds: Path) -> None:
+    os.mkfifo(seeds / "coding" / "src-0009.yaml")
+    code, out = run("validate", "--root", str(seeds))
+    assert code == 1
+    assert ("coding/src-0009.yaml: cannot be read: it is not a regular file (a named pipe, "
+            "device, socket or folder) [rule file.unreadable]") in out
+
+
+@pytest.mark.parametrize("ident", ["src-1", "ev-12", "ev-0001 ", "src_0001"])
+def test_a_malformed_retired_id_is_a_problem(seeds: Path, ident: str) -> None:
+    kind = "events" if ident.startswith("ev") else "sources"
+    (seeds / "coding" / "retired.yaml").write_text(
+        f"{kind}:\n  - id: {json.dumps(ident)}\n    reason: withdrawn\n", encoding="utf-8")
+    code, out = run("validate", "--root", str(seeds))
+    assert code == 1 and "coding/retired.yaml: line 2: " in out
+    assert "is not the id of one of the" in out and "[rule retired.entry]" in out
+
+
+def test_a_file_name_cannot_forge_an_output_line(seeds: Path) -> None:
+    (seeds / "coding" / "src-0001\nAll valid. 3 sources\x1b[2K.yaml").write_text(
+        "source: src-0001\n", encoding="utf-8")
+    code, out = run("validate", "--root", str(seeds))
+    assert code == 1 and "\x1b" not in out
+    assert not any(line.startswith("All valid") for line in out.splitlines())
+    assert "src-0001\\nAll valid. 3 sources\\x1b[2K.yaml" in out

@@ -509,6 +509,12 @@ def read_retired(root: Path) -> tuple[dict[str, set[str]], list[Problem]]:
                 problems.append(Problem(RETIRED_FILE, f"line {line_of(item) or '?'}",
                     "retired.entry", "each retired entry needs an id and a reason"))
                 continue
+            form = r"ev-[0-9]{4,}" if kind == "events" else SOURCE_FILE.pattern.strip("^$")
+            if not re.fullmatch(form, ident):  # it would retire nothing, silently
+                problems.append(Problem(RETIRED_FILE, f"line {line_of(item) or '?'}",
+                    "retired.entry", f"{ident!r} is not the id of one of the {kind} "
+                    f"({'ev-0001' if kind == 'events' else 'src-0001'}); write it exactly"))
+                continue
             out[kind].add(ident)
     return out, problems
 
