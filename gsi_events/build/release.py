@@ -153,8 +153,10 @@ def quality(root: Path) -> dict[str, Any]:
     blind = root / "docs" / "agreement-blind-pass.json"
     if blind.is_file():
         out["intercoder_agreement_blind_pass"] = {
-            "note": "The second coder's blind pass against the main coding as it was before "
-                    "the codebook was clarified; see docs/agreement.md.",
+            "note": "The newest blind pass: a second coder who saw only the codebook, the "
+                    "source records and the sources coded randomly chosen sources, compared "
+                    "with the main coding as it was then, before any correction; see "
+                    "docs/agreement.md.",
             **json.loads(blind.read_text(encoding="utf-8")),
         }
     return out
