@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from gsi_events import loading
-from gsi_events.fileops import locked, os_problem, os_problems, write_files
+from gsi_events.fileops import locked, write_files
 from gsi_events.loading import DATAPACKAGE, SUMS_FILE, folder_name, parse_sums, sha256
 from gsi_events.problems import Problem, ProblemsFound
 
@@ -237,9 +237,8 @@ def build(root: Path, out: Path, coding_files: Sequence[Path] | None = None
                                      "changes; build into another folder")])
     built = build_tables(root, coding_files)
     dp = built.datapackage()
-    with os_problems(Path(root)):
-        out.mkdir(parents=True, exist_ok=True)
-        write_files(out, {**built.files, DATAPACKAGE: dumps(dp)})
+    out.mkdir(parents=True, exist_ok=True)  # an OSError propagates: the command reports it
+    write_files(out, {**built.files, DATAPACKAGE: dumps(dp)})
     return dp
 
 
@@ -314,16 +313,9 @@ def publish(root: Path, version: str, *, releases: Path | None = None,
     loc = Path(root) / "releases" if releases is None else Path(releases)
     with locked(Path(root), f"release {version}"):
         created_loc = not loc.exists()
-        try:
+        try:  # an OSError (disk full, read-only) propagates: the command reports it
             return _publish(Path(root), version, loc, releases is None, message, created,
                             coding_files)
-        except OSError as e:
-            problem = os_problem(e, Path(root))
-            raise ProblemsFound([problem if version not in loading.versions(loc) else
-                Problem(problem.file, "", problem.rule, problem.message + (
-                    f"; release {version} is published, but {CHANGELOG_FILE} or "
-                    f"{CITATION_FILE} could not be written: run `gsi-events release "
-                    f"{version}` again to finish them"))]) from None
         finally:
             if created_loc and loc.is_dir() and not any(loc.iterdir()):
                 loc.rmdir()  # a failed first release leaves no empty releases/ folder
