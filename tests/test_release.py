@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 from pathlib import Path
@@ -110,8 +111,9 @@ def test_full_cycle(root: Path) -> None:
     v010 = root / "releases" / "v0.1.0"
     assert sorted(p.name for p in v010.iterdir()) == sorted(
         ["CHANGES.md", "SHA256SUMS", "datapackage.json", "diff.json", *(
-            f"{t}.parquet" for t in ("sources", "events", "participants", "evidence",
-                                     "event_links", "discrepancies"))])
+            f"{t}.{ext}" for t in ("sources", "events", "participants", "evidence",
+                                   "event_links", "discrepancies")
+            for ext in ("parquet", "csv"))])
     assert not [p for p in (root / "releases").iterdir() if release.PARTIAL in p.name]
     for p in v010.iterdir():  # published files are read-only
         assert not p.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
@@ -160,7 +162,7 @@ def test_full_cycle(root: Path) -> None:
     result = runner.invoke(main, ["verify", *rel])
     assert result.exit_code == 0 and "0.1.0, 0.1.1" in result.output, result.output
     result = runner.invoke(main, ["versions", *rel])
-    assert result.output.split()[::2] == ["0.1.0", "0.1.1"]
+    assert re.findall(r"^([0-9.]+) ", result.output, re.M) == ["0.1.0", "0.1.1"]
     result = runner.invoke(main, ["diff", *rel, "--json"])
     assert json.loads(result.output) == d
     result = runner.invoke(main, ["diff", "0.1.0", "0.1.1", *rel])
