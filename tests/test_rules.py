@@ -2,10 +2,11 @@
 
 The rule ids are not listed here: `gsi_events.testing.rule_ids()` reads them from the
 pandera models built from schemas/ (field checks, keys, the `rules:` of each table) and
-from the reading code (every Problem raised in coding.py and yamlio.py). The mutations
-come from `gsi_events.testing.MUTATIONS`: derived from the schema for field checks and
-keys, one written per cross-field or parse-stage rule. So a rule added anywhere without
-a mutation that exercises it fails `test_rule_coverage_is_complete`.
+from the reading code (every Problem raised in gsi_events/compile/read.py and yamlio.py).
+The mutations come from `gsi_events.testing.MUTATIONS`: derived from the schema for field
+checks and keys, one written per cross-field or parse-stage rule (in the modules of
+gsi_events/testing/mutations/; a new module there registers itself). So a rule added
+anywhere without a mutation that exercises it fails `test_rule_coverage_is_complete`.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def test_rule_coverage_is_complete() -> None:
     mutation, and that mutation produced a problem with exactly that id."""
     # the cross-field and cross-table rules in schemas/ and in rules.py are the same set
     in_schemas = {f"{t}.{r.id}" for t in schema.TABLES for r in schema.table(t).rules}
-    assert in_schemas == set(RULES), "schemas/ rules and validation/rules.py differ"
+    assert in_schemas == set(RULES), "schemas/ rules and compile/validate/rules.py differ"
     assert in_schemas <= set(RULE_IDS)
     unexercised = [r for r in RULE_IDS if r not in testing.MUTATIONS]
     assert unexercised == [], f"rules no mutation exercises: {unexercised}"
