@@ -6,8 +6,8 @@ from what `gsi_events.compile.schema` reads from `schemas/`: field types, patter
 code lists, lengths and minimums, each action's statuses and kind, the date precisions,
 the aspects a quote can support. Someone who extends a schema (a new field, a new
 vocabulary value, a new action) gets data using it without touching this module. A new
-date precision or a new cross-field rule needs its generator (or mutation) registered
-here; until then the strategies and `rule_ids()` say so loudly.
+date precision, a new kind of source or a new cross-field rule needs its generator (or
+mutation) registered here; until then the strategies and `rule_ids()` say so loudly.
 
 Public API
 ----------
@@ -19,15 +19,20 @@ Public API
     days and year ends.
 
 `datasets(...)`
-    Whole repositories as a coder writes them: source records (`archive/src-NNNN.yaml`),
-    their archived texts (`archive/src-NNNN.txt`, sometimes in CRLF or NFD form) and
-    coding files (`coding/src-NNNN.yaml`), consistent and valid by construction: every
-    quote occurs in its source's article body, every value a rule needs quoted is
-    quoted, links join existing events (`fulfils` from a delivery to a pledge). Events
-    have one or many sources that may disagree (so `discrepancies` is exercised),
-    unknown or day / week / month / year / range dating, empty optional fields (absent
-    or written as `null`), and links to other events. A `Dataset` writes itself into a
-    folder (`Dataset.write(root)`) that `gsi_events.compile.pipeline.compile_repository` reads.
+    Whole repositories as a coder writes them: source records (`archive/src-NNNN.yaml`)
+    of both kinds, archived (with the text, `archive/src-NNNN.txt`, sometimes in CRLF or
+    NFD form) and cited (title and date_accessed, no text), and coding files
+    (`coding/src-NNNN.yaml`: `quotes` from an archived source, `evidence` with locator
+    and note from a cited one), consistent and valid by construction: every quote occurs
+    in its source's article body, every value a rule needs supported is supported, and
+    evidence supporting a count, money value or date writes it (the number, the ISO
+    date); money values are complete or absent, count_kind comes with items, links join
+    existing events (`fulfils` from a delivery to a pledge). Events have one or many
+    sources that may disagree (so `discrepancies` is exercised), unknown or day / week /
+    month / year / range dating, empty optional fields (absent or written as `null`),
+    and links to other events. `kinds=("archived",)` limits the kinds of source. A
+    `Dataset` writes itself into a folder (`Dataset.write(root)`) that
+    `gsi_events.compile.pipeline.compile_repository` reads.
 
 `rule_ids()`
     Every rule id validation can report: the field checks and keys of the pandera
