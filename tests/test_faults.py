@@ -210,6 +210,20 @@ def test_concurrent_add_source_never_collides(seeds: Path, tmp_path: Path) -> No
     assert code == 0, out
 
 
+def test_concurrent_add_source_of_one_address_records_it_once(seeds: Path,
+                                                             tmp_path: Path) -> None:
+    runs = [subprocess.Popen(
+        [GSI_EVENTS, "add-source", "--cited", "--root", str(seeds),
+         "--url", "https://example.org/same", "--publisher", "Outlet", "--title", "Title"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(3)]
+    outs = sorted((p.wait(timeout=120), p.stdout.read()) for p in runs)  # type: ignore[union-attr]
+    assert [code for code, _ in outs] == [0, 1, 1], outs
+    assert all("[rule add_source.duplicate_url]" in out for _, out in outs[1:])
+    assert sorted(p.name for p in (seeds / "archive").glob("src-0004*")) == ["src-0004.yaml"]
+    assert not (seeds / "archive" / "src-0005.yaml").exists()
+
+
 def test_a_busy_lock_is_a_clear_message(seeds: Path, monkeypatch: pytest.MonkeyPatch
                                         ) -> None:
     monkeypatch.setattr(fileops, "LOCK_WAIT", 0.2)

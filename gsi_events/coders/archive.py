@@ -64,6 +64,22 @@ def next_source_id(root: Path) -> str:
     return f"src-{max(numbers, default=0) + 1:04d}"
 
 
+def _duplicates(root: Path, rel: str, url: str, digest: str | None) -> list[Problem]:
+    """The text or address is already in the archive (checked again under the lock, so
+    two concurrent add-source runs of one source never both write it)."""
+    problems = []
+    done = "archived" if digest else "recorded"
+    for source_id, record in existing_sources(root):
+        if digest is not None and record.get("sha256") == digest:
+            problems.append(Problem(rel, "", "add_source.duplicate_text",
+                f"this text is already archived as {source_id} "
+                f"({ARCHIVE_DIR}/{source_id}.yaml)"))
+        if record.get("url") == url:
+            problems.append(Problem(rel, "", "add_source.duplicate_url",
+                f"{url} is already {done} as {source_id} ({ARCHIVE_DIR}/{source_id}.yaml)"))
+    return problems
+
+
 def _words(line: str, n: int, last: bool) -> str:
     words = line.split()
     return " ".join(words[-n:] if last else words[:n])
@@ -99,14 +115,7 @@ def add_source(root: Path, text_path: Path, *, url: str, publisher: str,
     if not text.strip():
         raise ProblemsFound([Problem(rel, "", "add_source.empty", "the text is empty")])
     digest = sha256(raw)
-    for source_id, record in existing_sources(root):
-        if record.get("sha256") == digest:
-            problems.append(Problem(rel, "", "add_source.duplicate_text",
-                f"this text is already archived as {source_id} "
-                f"({ARCHIVE_DIR}/{source_id}.yaml)"))
-        if record.get("url") == url:
-            problems.append(Problem(rel, "", "add_source.duplicate_url",
-                f"{url} is already archived as {source_id} ({ARCHIVE_DIR}/{source_id}.yaml)"))
+    problems += _duplicates(root, rel, url, digest)
     try:
         when = parse_published(published)
     except ValueError as e:
@@ -147,6 +156,9 @@ def add_source(root: Path, text_path: Path, *, url: str, publisher: str,
     header = "# Archived by gsi-events add-source; the text is {id}.txt.\n"
     _refuse_what_validate_rejects(root, rel, header, record, raw)
     with locked(root, "add a source"), os_problems(root):
+        found = _duplicates(root, rel, url, digest)
+        if found:
+            raise ProblemsFound(found)
         source_id = next_source_id(root)
         folder = root / ARCHIVE_DIR
         folder.mkdir(parents=True, exist_ok=True)
@@ -190,10 +202,7 @@ def add_cited_source(root: Path, *, url: str, publisher: str, title: str | None,
     """
     rel = f"{ARCHIVE_DIR}/(new cited source)"
     problems: list[Problem] = []
-    for source_id, record in existing_sources(root):
-        if record.get("url") == url:
-            problems.append(Problem(rel, "", "add_source.duplicate_url",
-                f"{url} is already recorded as {source_id} ({ARCHIVE_DIR}/{source_id}.yaml)"))
+    problems += _duplicates(root, rel, url, None)
     try:
         when = parse_published(published)
     except ValueError as e:
@@ -225,6 +234,9 @@ def add_cited_source(root: Path, *, url: str, publisher: str, title: str | None,
     header = "# Cited source, recorded by gsi-events add-source --cited; no text is kept.\n"
     _refuse_what_validate_rejects(root, rel, header, record, None)
     with locked(root, "add a source"), os_problems(root):
+        found = _duplicates(root, rel, url, None)
+        if found:
+            raise ProblemsFound(found)
         source_id = next_source_id(root)
         folder = root / ARCHIVE_DIR
         folder.mkdir(parents=True, exist_ok=True)
