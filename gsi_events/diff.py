@@ -216,8 +216,9 @@ def required_bump(schema: dict[str, list[str]], data: dict[str, list[str]], *,
 
 def bump_between(old: str, new: str) -> str | None:
     """major, minor or patch: which part of the version went up; None if it did not."""
-    a = tuple(int(x) for x in old.split("."))
-    b = tuple(int(x) for x in new.split("."))
+    from gsi_events.loading import version_key
+
+    a, b = version_key(old), version_key(new)
     if b <= a:
         return None
     return "major" if b[0] > a[0] else "minor" if b[1] > a[1] else "patch"

@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from gsi_events.loading import folder_name, release_info, releases_location
+from gsi_events.loading import folder_name, release_info, releases_location, version_key
 
 c = pl.col
 CHINA = "CHN"
@@ -51,7 +51,7 @@ def changelog(version: str | None = None) -> str:
 
     entries = []
     for v in reversed(versions()):
-        if [int(x) for x in v.split(".")] > [int(x) for x in rel.version.split(".")]:
+        if version_key(v) > version_key(rel.version):
             continue
         changes = loc.joinpath(folder_name(v), "CHANGES.md")
         if changes.is_file():

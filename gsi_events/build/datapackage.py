@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import hashlib
 from typing import Any
 
 from gsi_events import paths
 from gsi_events.compile import schema
+from gsi_events.loading import sha256
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
@@ -90,7 +90,7 @@ def resource(name: str, path: str, data: bytes) -> dict[str, Any]:
         "path": path,
         "format": "parquet",
         "mediatype": PARQUET_MEDIATYPE,
-        "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+        "hash": "sha256:" + sha256(data),
         "title": t.title,
         "description": t.description,
         "schema": table_schema(name),
@@ -117,7 +117,7 @@ def csv_resource(name: str, path: str, data: bytes) -> dict[str, Any]:
         "dialect": {"header": True, "delimiter": ",", "lineTerminator": "\n",
                     "quoteChar": '"'},
         "bytes": len(data),
-        "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+        "hash": "sha256:" + sha256(data),
         "title": f"{t.title} (CSV)",
         "description": f"{t.description} The same rows as {name}.parquet, as CSV: UTF-8, ISO "
                        "dates, empty for missing, booleans as true/false.",

@@ -15,9 +15,10 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from gsi_events.compile import schema
-from gsi_events.compile.read import ARCHIVE_DIR, SOURCE_FILE, parse_record, read_retired, sha256
+from gsi_events.compile.read import ARCHIVE_DIR, SOURCE_FILE, parse_record, read_retired
 from gsi_events.compile.yamlio import read_yaml
 from gsi_events.fileops import locked, os_problems, read_regular, write_files
+from gsi_events.loading import sha256
 from gsi_events.problems import Problem, ProblemsFound
 
 MAX_TEXT_BYTES = 20_000_000  # an article's text; a larger file is not one

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -267,10 +266,6 @@ def read_source(path: Path, root: Path) -> tuple[SourceRecord | None, list[Probl
             problems.append(Problem(rel, label, "archive.text_utf8",
                 "the archived text is not valid UTF-8"))
     return (record if not found else None), problems
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 # --- coding files --------------------------------------------------------------------

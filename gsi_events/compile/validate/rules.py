@@ -14,7 +14,8 @@ from typing import Any
 import polars as pl
 
 from gsi_events.compile import schema
-from gsi_events.compile.read import SourceRecord, sha256
+from gsi_events.compile.read import SourceRecord
+from gsi_events.loading import sha256
 
 c = pl.col
 
@@ -350,3 +351,68 @@ def fulfils_links_delivery_to_pledge(ctx: Context) -> pl.Expr:
     dst = c("target_event_id").replace_strict(kind_of, default=None, return_dtype=pl.String)
     return (c("relation") != "fulfils") | src.is_null() | dst.is_null() | (
         (src == "delivery") & (dst == "pledge"))
+
+
+@rule("event_links.part_of_targets_umbrella")
+def part_of_targets_umbrella(ctx: Context) -> pl.Expr:
+    events = ctx.frames["events"]
+    umbrella = dict(events.select("event_id", "umbrella").rows())
+    target = c("target_event_id").replace_strict(umbrella, default=None,
+                                                  return_dtype=pl.Boolean)
+    return (c("relation") != "part_of") | target.is_null() | target
+
+
+def _cycle_edges(edges: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The edges that lie on a cycle of a directed graph (Tarjan's strongly connected
+    components, iteratively: an edge within one component lies on a cycle)."""
+    graph: dict[str, list[str]] = {}
+    for a, b in edges:
+        graph.setdefault(a, []).append(b)
+        graph.setdefault(b, [])
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    comp: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    for start in graph:
+        if start in index:
+            continue
+        work = [(start, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            if i < len(graph[node]):
+                work.append((node, i + 1))
+                nxt = graph[node][i]
+                if nxt not in index:
+                    work.append((nxt, 0))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            if low[node] == index[node]:
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    comp[member] = index[node]
+                    if member == node:
+                        break
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return {(a, b) for a, b in edges if a != b and comp[a] == comp[b]}
+
+
+@rule("event_links.links_form_no_cycle")
+def links_form_no_cycle(ctx: Context) -> pl.Expr:
+    links = ctx.frames["event_links"]
+    bad: list[str] = []
+    for relation in ("part_of", "follows"):
+        edges = [(str(a), str(b)) for a, b, r in links.select(
+            "event_id", "target_event_id", "relation").rows()
+            if r == relation and a is not None and b is not None]
+        bad += [f"{relation}|{a}|{b}" for a, b in _cycle_edges(edges)]
+    key = pl.concat_str([c("relation"), c("event_id"), c("target_event_id")], separator="|")
+    return key.is_null() | ~key.is_in(bad)

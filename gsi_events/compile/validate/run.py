@@ -98,7 +98,7 @@ def message(rule_id: str, row: dict[str, Any] | None, failure: dict[str, Any],
     if rule_id == "sources.archived_text_matches_hash":
         record = (ctx.archive or {}).get(row.get("source_id") or "")
         if record is not None and record.raw is not None:
-            from gsi_events.compile.read import sha256
+            from gsi_events.loading import sha256
 
             detail = (f" The archived text now has sha256 {sha256(record.raw)} and "
                       f"{len(record.raw)} bytes; the record says {row.get('sha256')} and "
