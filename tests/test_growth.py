@@ -175,12 +175,12 @@ def test_adding_sources_to_the_live_data_changes_no_problem(tmp_path: Path) -> N
     archived, cited = add_sources(root, tmp_path)
     both, only_cited = code_sources(root, archived, cited)
     snap = snapshot(root)
-    after = {str(p) for p in compile_repository(root).problems}
+    grown = compile_repository(root)
+    after = {str(p) for p in grown.problems}
     assert sorted(after - before) == [] and sorted(before - after) == []
     code, out = run(root, "validate")
     assert code == (1 if before else 0), out
     problem_lines = [line for line in out.splitlines() if "[rule " in line]
     assert not [line for line in problem_lines if archived in line or cited in line]
     assert snapshot(root) == snap
-    events = compile_repository(root).tables["events"]
-    assert {both, only_cited} <= set(events["event_id"])
+    assert {both, only_cited} <= set(grown.tables["events"]["event_id"])
