@@ -253,12 +253,14 @@ def datasets(draw: Any, min_sources: int = 1, max_sources: int = 4, min_events: 
     reports: dict[str, list[dict[str, Any]]] = {sid: [] for sid in source_ids}
     action_kind: dict[str, str] = {}
     by_event: dict[str, list[dict[str, Any]]] = {}
+    is_umbrella: dict[str, bool] = {}
     for n, event_id in enumerate(event_ids):
         action = draw(st.sampled_from(sorted(kind_of)))
         statuses = kind_of[action].get("statuses") or list(status_field.values)
         status = draw(st.sampled_from(list(statuses)))
         action_kind[event_id] = kind_of[action].get("kind", "")
         umbrella = draw(field_values("events", "umbrella"))
+        is_umbrella[event_id] = umbrella
         k = min(len(source_ids), max_sources_per_event)
         if multi and n == 0:
             reporting = source_ids[:2]
@@ -290,6 +292,12 @@ def datasets(draw: Any, min_sources: int = 1, max_sources: int = 4, min_events: 
             if relation == "fulfils" and not (action_kind[a] == "delivery"
                                               and action_kind[b] == "pledge"):
                 relation = "follows"
+            if relation == "part_of" and not is_umbrella[b]:  # part_of an umbrella only
+                relation = "follows"
+            if relation in ("part_of", "follows") and event_ids.index(a) > event_ids.index(b):
+                a, b = b, a  # always forward in id order: these links form no cycle
+                if relation == "part_of" and not is_umbrella[b]:
+                    relation = "follows"
             link: dict[str, Any] = {"relation": relation, "event": b}
             note = draw(optional("event_links", "note"))
             if note is not None:
@@ -373,6 +381,8 @@ def edits(draw: Any, dataset: Dataset) -> tuple[Dataset, Edit]:
     linked = {e for _, _, r in new.reports() for x in r.get("links") or []
               for e in (r.get("event"), x.get("event"))}
     free = [e for e in events if e not in linked]
+    wholes = {x.get("event") for _, _, r in new.reports() for x in r.get("links") or []
+              if x.get("relation") == "part_of"}  # stay umbrellas
     removed = draw(st.lists(st.sampled_from(free), unique=True, max_size=len(free) - 1)
                    ) if len(free) > 1 else []
     for c in new.codings.values():
@@ -381,6 +391,8 @@ def edits(draw: Any, dataset: Dataset) -> tuple[Dataset, Edit]:
     kept = [e for e in events if e not in removed]
     for event_id in draw(st.lists(st.sampled_from(kept), unique=True, max_size=len(kept))):
         which = draw(st.sets(st.sampled_from(["summary", "umbrella"]), min_size=1))
+        if event_id in wholes:
+            which.discard("umbrella")
         summary = draw(field_values("events", "summary"))
         reports = new.reports_of(event_id)
         flipped = not reports[0][2]["umbrella"]
