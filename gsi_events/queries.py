@@ -16,15 +16,10 @@ def _tables(version: str | None, tables: dict[str, pl.DataFrame] | None
     return {t: load(t, version=version) for t in ("events", "event_links", "evidence")}
 
 
-def action_kinds(version: str | None = None, *, checkout: bool = False) -> dict[str, str]:
+def action_kinds(version: str | None = None) -> dict[str, str]:
     """action -> kind (pledge, delivery, diplomatic), from that release's own
-    datapackage.json, so an old release is read with its own vocabulary; `checkout`
-    reads schemas/ instead (tables built from a checkout, with the coding extra)."""
-    if checkout:
-        from gsi_events.compile import schema
-
-        return {x.value: x.extra.get("kind")
-                for x in schema.table("events").field("action").categories}
+    datapackage.json (default: the newest), so an old release is read with its own
+    vocabulary and no coding library is needed."""
     from gsi_events.loading import release_info
 
     dp = release_info(version).datapackage
@@ -40,11 +35,11 @@ def pledges(version: str | None = None, *, tables: dict[str, pl.DataFrame] | Non
     A delivery counts against a pledge only through a `fulfils` link, i.e. where a source
     presents it as carrying out that pledge. `count_delivered` adds up the deliveries'
     best counts in the pledge's unit; deliveries in another unit are listed but not added.
-    Pass `tables` (a dict of DataFrames) to query tables you built yourself.
+    Pass `tables` (a dict of DataFrames) to query tables you built yourself; their
+    actions are then read with the vocabulary of `version` (default: the newest release).
     """
     t = _tables(version, tables)
-    kinds = action_kinds(version if tables is None or version is not None else None,
-                         checkout=tables is not None and version is None)
+    kinds = action_kinds(version)
     pledge_actions = [a for a, k in kinds.items() if k == "pledge"]
     events, links, evidence = t["events"], t["event_links"], t["evidence"]
     sources = (evidence.group_by("event_id")

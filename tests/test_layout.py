@@ -1,0 +1,69 @@
+"""The house rule: the data users' modules (the top level of gsi_events) never import the
+coders' or builders' subpackages, and every name users get from `gsi_events` works with
+the coding libraries made unimportable (the light install)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+import pytest
+
+from gsi_events import paths
+
+SUBPACKAGES = ("gsi_events.compile", "gsi_events.coders", "gsi_events.build",
+               "gsi_events.testing")
+# The command line serves every audience and imports each command's module when it runs.
+ENTRY_POINTS = {"cli.py"}
+
+
+def imported(path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+    return names
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in paths.PACKAGE.glob("*.py")
+                                          if p.name not in ENTRY_POINTS))
+def test_user_modules_never_import_upward(module: str) -> None:
+    upward = sorted(n for n in imported(paths.PACKAGE / module)
+                    if n.startswith(SUBPACKAGES))
+    assert upward == [], f"gsi_events/{module} imports {upward}"
+
+
+def test_every_user_name_works_without_the_coding_libraries() -> None:
+    code = (
+        "import sys\n"
+        "for m in ('ruamel', 'pandera', 'click', 'pycountry', 'country_converter',\n"
+        "          'krippendorff', 'text_to_num', 'matplotlib'):\n"
+        "    sys.modules[m] = None\n"
+        "import gsi_events as g\n"
+        "g.versions(); g.release_info(); g.load('events'); g.cite(format='bibtex')\n"
+        "g.pledges(); g.events_wide(); g.event_countries(); g.dictionary('sources')\n"
+        "g.changelog()\n"
+        "assert issubclass(g.ReleaseError, g.GsiEventsError)\n"
+        "print(sorted(n for n in sys.modules if n.startswith('gsi_events.')))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    loaded = done.stdout.strip()
+    for sub in SUBPACKAGES:
+        assert f"'{sub}" not in loaded, loaded
+
+
+def test_a_coders_module_names_its_extra() -> None:
+    code = ("import sys\nsys.modules['pandera'] = None\n"
+            "import importlib.util as u\n"
+            "real = u.find_spec\n"
+            "u.find_spec = lambda name, *a: None if name == 'pandera' else real(name, *a)\n"
+            "import gsi_events.compile\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode != 0
+    assert "pip install 'gsi-events[coding]'" in done.stderr
