@@ -439,7 +439,7 @@ def release_cmd(root: Path | None, version: str, message: str | None) -> None:
 @click.argument("version", required=False)
 def verify_cmd(releases_dir: Path | None, version: str | None) -> None:
     """Check every release (or VERSION) against its SHA256SUMS and datapackage.json."""
-    from gsi_events.build.release import verify
+    from gsi_events.integrity import verify
 
     checked, problems = verify(releases_dir, version)
     if problems:
