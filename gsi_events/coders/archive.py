@@ -155,17 +155,7 @@ def add_source(root: Path, text_path: Path, *, url: str, publisher: str,
     if problems:
         raise ProblemsFound(problems)
     header = "# Archived by gsi-events add-source; the text is {id}.txt.\n"
-    _refuse_what_validate_rejects(root, rel, header, record, raw)
-    with locked(root, "add a source"), os_problems(root):
-        found = _duplicates(root, rel, url, digest)
-        if found:
-            raise ProblemsFound(found)
-        source_id = next_source_id(root)
-        folder = root / ARCHIVE_DIR
-        folder.mkdir(parents=True, exist_ok=True)
-        write_files(folder, {f"{source_id}.txt": raw, f"{source_id}.yaml": _record_bytes(
-            header.format(id=source_id), record)})
-    return source_id, notes
+    return _record(root, rel, header, record, raw, url, digest), notes
 
 
 def metadata_problems(record: dict[str, Any], rel: str) -> list[Problem]:
@@ -233,15 +223,25 @@ def add_cited_source(root: Path, *, url: str, publisher: str, title: str | None,
     if problems:
         raise ProblemsFound(problems)
     header = "# Cited source, recorded by gsi-events add-source --cited; no text is kept.\n"
-    _refuse_what_validate_rejects(root, rel, header, record, None)
+    return _record(root, rel, header, record, None, url, None)
+
+
+def _record(root: Path, rel: str, header: str, record: dict[str, Any], raw: bytes | None,
+            url: str, digest: str | None) -> str:
+    """Write a new source's record (and its text, when archived) under the checkout's lock,
+    after the checks validate would make: both files or neither. Returns the new id."""
+    _refuse_what_validate_rejects(root, rel, header, record, raw)
     with locked(root, "add a source"), os_problems(root):
-        found = _duplicates(root, rel, url, None)
+        found = _duplicates(root, rel, url, digest)
         if found:
             raise ProblemsFound(found)
         source_id = next_source_id(root)
         folder = root / ARCHIVE_DIR
         folder.mkdir(parents=True, exist_ok=True)
-        write_files(folder, {f"{source_id}.yaml": _record_bytes(header, record)})
+        files = {f"{source_id}.yaml": _record_bytes(header.format(id=source_id), record)}
+        if raw is not None:
+            files[f"{source_id}.txt"] = raw
+        write_files(folder, files)
     return source_id
 
 
