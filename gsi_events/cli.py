@@ -209,7 +209,7 @@ def code_cmd(root: Path | None, source_id: str, coder: str, second: bool) -> Non
     """Scaffold coding/SOURCE_ID.yaml with every field and vocabulary in comments."""
     from gsi_events.coders.scaffold import template
     from gsi_events.compile.read import CODING_DIR, SECOND_CODING_DIR, read_source
-    from gsi_events.fileops import write_files
+    from gsi_events.fileops import refuse_outside, write_files
 
     base = (root or default_root()).resolve()
     source_id = _source_id_named(base, source_id)
@@ -226,6 +226,7 @@ def code_cmd(root: Path | None, source_id: str, coder: str, second: bool) -> Non
     if out.exists():
         click.echo(f"{out.relative_to(base)} exists already; edit it instead")
         sys.exit(1)
+    refuse_outside(out.parent, base)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_files(out.parent, {out.name: template(record, coder).encode("utf-8")})
     click.echo(f"Wrote {out.relative_to(base)}; when done: gsi-events check "

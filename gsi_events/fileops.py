@@ -11,6 +11,9 @@ system errors turned into Problems (standard library only).
   they are new) are removed.
 - `read_regular(path, limit)`: a regular file's bytes, refusing pipes, devices, folders
   and files above `limit` bytes (no read of /dev/zero until memory runs out).
+- `outside(path, root)` / `refuse_outside(folder, root)`: where a path really leads when a
+  symbolic link (the path's own, or a folder's above it) takes it out of the checkout;
+  nothing is read from or written to such a place.
 - `os_problem(error, root)`: an OSError as a Problem naming the file.
 """
 
@@ -138,6 +141,32 @@ def write_files(folder: Path, files: dict[str, bytes]) -> None:
         for tmp in temps.values():
             if os.path.exists(tmp):
                 os.unlink(tmp)
+
+
+def outside(path: Path, root: Path) -> Path | None:
+    """Where `path` really leads, when a symbolic link (its own or a parent folder's) takes
+    it out of `root`; None when it stays inside. A link loop counts as outside."""
+    try:
+        real = Path(path).resolve()
+        base = Path(root).resolve()
+    except (OSError, RuntimeError):  # a symbolic link loop
+        return Path(path)
+    return None if real == base or real.is_relative_to(base) else real
+
+
+def refuse_outside(folder: Path, root: Path) -> None:
+    """Raise ProblemsFound when writing into `folder` would write outside the checkout
+    `root` (the folder, or one above it, is a symbolic link out of it)."""
+    real = outside(folder, root)
+    if real is not None:
+        try:
+            rel = Path(folder).relative_to(root).as_posix()
+        except ValueError:
+            rel = os.fspath(folder)
+        raise ProblemsFound([Problem(rel, "", "file.outside_checkout",
+            f"{rel} leads out of the checkout {Path(root).resolve()} through a symbolic link "
+            f"(to {real}); nothing is written there: make it a folder inside the "
+            "repository")])
 
 
 def read_regular(path: Path, limit: int) -> bytes:

@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 from gsi_events.compile import schema
 from gsi_events.compile.read import ARCHIVE_DIR, SOURCE_FILE, parse_record, read_retired
 from gsi_events.compile.yamlio import read_yaml
-from gsi_events.fileops import locked, os_problems, read_regular, write_files
+from gsi_events.fileops import locked, os_problems, read_regular, refuse_outside, write_files
 from gsi_events.loading import sha256
 from gsi_events.problems import Problem, ProblemsFound
 
@@ -237,6 +237,7 @@ def _record(root: Path, rel: str, header: str, record: dict[str, Any], raw: byte
             raise ProblemsFound(found)
         source_id = next_source_id(root)
         folder = root / ARCHIVE_DIR
+        refuse_outside(folder, root)
         folder.mkdir(parents=True, exist_ok=True)
         files = {f"{source_id}.yaml": _record_bytes(header.format(id=source_id), record)}
         if raw is not None:

@@ -18,7 +18,8 @@ from typing import Any
 
 from gsi_events.compile import schema, written
 from gsi_events.compile.schema import Field
-from gsi_events.compile.yamlio import line_of, read_yaml
+from gsi_events.compile.yamlio import MAX_FILE_BYTES, line_of, outside_problem, read_yaml
+from gsi_events.fileops import read_regular
 from gsi_events.problems import Problem
 
 ARCHIVE_DIR = "archive"
@@ -234,7 +235,7 @@ def parse_record(
 def read_source(path: Path, root: Path) -> tuple[SourceRecord | None, list[Problem]]:
     rel = path.relative_to(root).as_posix()
     source_id = path.stem
-    data, problems = read_yaml(path, rel)
+    data, problems = read_yaml(path, rel, root)
     if data is None:
         return None, problems or [Problem(rel, record_label("source", source_id, None),
             "sources.not_a_mapping", "the source record is empty; it is a mapping of the "
@@ -255,11 +256,19 @@ def read_source(path: Path, root: Path) -> tuple[SourceRecord | None, list[Probl
                 f"{text_path.relative_to(root).as_posix()} exists, but the source is cited: "
                 "a cited source keeps no text in the repository (delete the text, or record "
                 "the source as kind: archived)"))
+    elif (away := outside_problem(text_path, root, text_path.relative_to(root).as_posix(),
+                                  label)) is not None:
+        problems.append(away)  # reported at the text; never read, never evidence
     elif not text_path.is_file():
         problems.append(Problem(rel, label, "archive.text_missing",
             f"the archived text {text_path.relative_to(root).as_posix()} is missing"))
     else:
-        record.raw = text_path.read_bytes()
+        try:
+            record.raw = read_regular(text_path, MAX_FILE_BYTES)
+        except (OSError, ValueError) as e:  # unreadable, a device, far too large
+            problems.append(Problem(text_path.relative_to(root).as_posix(), label,
+                "file.unreadable", f"cannot be read: {getattr(e, 'strerror', None) or e}"))
+            return (record if not found else None), problems
         try:
             record.text = unicodedata.normalize("NFC", record.raw.decode("utf-8"))
         except UnicodeDecodeError:
@@ -405,7 +414,7 @@ def _value_problem(rule: str) -> bool:
 
 def read_coding(path: Path, root: Path) -> tuple[Coding | None, list[Problem]]:
     rel = path.relative_to(root).as_posix()
-    data, problems = read_yaml(path, rel)
+    data, problems = read_yaml(path, rel, root)
     if data is None:
         return None, problems or [Problem(rel, "", "coding.not_a_mapping",
             "the file is empty; a coding file is a mapping with the keys source, coder and "
@@ -484,7 +493,7 @@ def read_retired(root: Path) -> tuple[dict[str, set[str]], list[Problem]]:
     path = root / RETIRED_FILE
     if not path.is_file():
         return {"events": set(), "sources": set()}, []
-    data, problems = read_yaml(path, RETIRED_FILE)
+    data, problems = read_yaml(path, RETIRED_FILE, root)
     out: dict[str, set[str]] = {"events": set(), "sources": set()}
     if data is None:
         return out, problems

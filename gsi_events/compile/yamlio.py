@@ -18,10 +18,12 @@ from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
-from gsi_events.fileops import read_regular
+from gsi_events.fileops import outside, read_regular
 from gsi_events.problems import Problem
 
 MAX_FILE_BYTES = 64_000_000  # far above any hand-written file
+# A `%YAML` directive (YAML 1.1 would read yes/no/on/off as true/false): only 1.2 is read.
+_DIRECTIVE = re.compile(r"^%YAML[ \t]+([^ \t#\n]*)", re.M)
 
 
 class _TextDates(RoundTripConstructor):
@@ -83,8 +85,38 @@ def check_text(text: str, rel: str) -> list[Problem]:
     return problems
 
 
-def read_yaml(path: Path, rel: str) -> tuple[Any, list[Problem]]:
-    """The file's data, or None and the problems that stop it being read."""
+def outside_problem(path: Path, root: Path, rel: str, label: str = "") -> Problem | None:
+    """A Problem when path (or a folder above it) is a symbolic link leading out of the
+    checkout: what lies there must never become coded data or published evidence."""
+    real = outside(path, root)
+    if real is None:
+        return None
+    return Problem(rel, label, "file.outside_checkout",
+        f"{rel} leads out of the checkout through a symbolic link (to {real}); coding "
+        "files, source records and archived texts must be files inside the repository: "
+        "replace the link with the file itself")
+
+
+def version_problem(text: str, rel: str) -> Problem | None:
+    """A `%YAML` directive other than 1.2: refused, never read as YAML 1.1 (where `no`
+    would be false)."""
+    m = _DIRECTIVE.search(text)
+    if m is None or m.group(1) == "1.2":
+        return None
+    line = text.count("\n", 0, m.start()) + 1
+    return Problem(rel, f"line {line}", "yaml.version",
+        f"the file declares %YAML {m.group(1) or '(no version)'}; coding files and source "
+        "records are read as YAML 1.2 only, where yes/no/on/off are text, not true/false: "
+        "delete the %YAML line (and write true or false)")
+
+
+def read_yaml(path: Path, rel: str, root: Path | None = None) -> tuple[Any, list[Problem]]:
+    """The file's data, or None and the problems that stop it being read. With `root`,
+    a file that leads out of that checkout through a symbolic link is not read."""
+    if root is not None:
+        away = outside_problem(path, root, rel)
+        if away is not None:
+            return None, [away]
     try:
         raw = read_regular(path, MAX_FILE_BYTES)
     except OSError as e:
@@ -98,8 +130,9 @@ def read_yaml(path: Path, rel: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(rel, f"line {line}", "file.utf8",
             f"is not valid UTF-8 (byte {e.start}); save it as UTF-8")]
     problems = check_text(text, rel)
-    if problems:
-        return None, problems
+    directive = version_problem(text, rel)
+    if problems or directive:
+        return None, problems + ([directive] if directive else [])
     try:
         data = _yaml().load(text)
     except RecursionError:

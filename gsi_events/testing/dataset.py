@@ -23,6 +23,7 @@ class Dataset:
     retired: coding/retired.yaml as a mapping, or None for no such file
     raw: relative path -> bytes that replace the rendered file (None: leave it out)
     dirs: relative paths made as empty folders (a folder where a file is expected)
+    links: relative path -> where a symbolic link made there points (written as given)
     """
 
     sources: dict[str, dict[str, Any]]
@@ -31,6 +32,7 @@ class Dataset:
     retired: dict[str, Any] | None = None
     raw: dict[str, bytes | None] = field(default_factory=dict)
     dirs: set[str] = field(default_factory=set)
+    links: dict[str, str] = field(default_factory=dict)
     nulls: bool = False  # write empty optional fields as `key: null` rather than leave them out
 
     # -- reading it back as a coder would describe it
@@ -95,6 +97,10 @@ class Dataset:
                 (root / rel).write_bytes(data)
         for rel in self.dirs:
             (root / rel).mkdir(parents=True, exist_ok=True)
+        for rel, target in self.links.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).unlink(missing_ok=True)
+            (root / rel).symlink_to(target)
 
     def copy(self) -> Dataset:
         return copy.deepcopy(self)

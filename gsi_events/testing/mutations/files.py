@@ -84,6 +84,23 @@ def _duplicate_key(case: Case) -> Target:
     return Target({replace_file(case, stem, "\n".join(lines).encode())}, f"line {n + 2}")
 
 
+@mutation("yaml.version")
+def _yaml_1_1(case: Case) -> Target:
+    """A `%YAML 1.1` directive, under which `no` would read as false."""
+    stem, txt = coding_text(case)
+    return Target({replace_file(case, stem, f"%YAML 1.1\n---\n{txt}".encode())}, "line 1")
+
+
+@mutation("file.outside_checkout")
+def _link_out(case: Case) -> Target:
+    """A coding file that is a symbolic link to a file outside the checkout (it need not
+    exist there: nothing is read through the link)."""
+    stem, _ = coding_text(case)
+    path = replace_file(case, stem, None)
+    case.dataset.links[path] = "/nonexistent-gsi-events-outside/elsewhere.yaml"
+    return Target({path}, "")
+
+
 @mutation("yaml.syntax")
 def _syntax(case: Case) -> Target:
     stem, txt = coding_text(case)
