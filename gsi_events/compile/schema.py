@@ -67,6 +67,12 @@ class Field:
         return self.derived is None and self.coding != "implied"
 
     @property
+    def free_text(self) -> bool:
+        """True for text a coder writes freely (no vocabulary, no code list): such a field
+        must hold no invisible control or formatting character (validate/models.py)."""
+        return self.type == "string" and self.coded and not self.categories and not self.codelist
+
+    @property
     def key(self) -> str:
         return self.coding_key or self.name
 

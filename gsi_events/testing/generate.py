@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
 import re
 import unicodedata
@@ -14,6 +15,7 @@ import polars as pl
 from hypothesis import strategies as st
 
 from gsi_events.compile import schema
+from gsi_events.compile.validate.rules import BEGUN
 from gsi_events.testing.dataset import Dataset
 from gsi_events.testing.values import SENTINEL, dates, field_values, optional, span, text
 
@@ -184,6 +186,25 @@ def report(draw: Any, event_id: str, action: str, status: str, umbrella: bool
     return r
 
 
+def _published_by(sources: dict[str, dict[str, Any]], reporting: list[str]
+                  ) -> dt.date | None:
+    """The earliest published_end among the sources reporting an event (None when none
+    is known): a begun event's dates lie before it in every report, so that each source
+    and the primary one (events.dates_before_publication) see it begun."""
+    ends = [sources[sid].get("published_end") for sid in reporting]
+    return min((d for d in ends if d is not None), default=None)
+
+
+def _begun_by(r: dict[str, Any], bound: dt.date | None) -> None:
+    """A completed or ongoing report dated after `bound` is dated to that day instead."""
+    if bound is not None and r.get("date_start") is not None and r["date_start"] > bound:
+        r.update(date_start=bound, date_end=bound, date_precision="day")
+    elif (bound is not None and r.get("status") == "completed"
+          and r.get("date_precision") == "day" and r.get("date_end") is not None
+          and r["date_end"] > bound):
+        r["date_end"] = bound
+
+
 def _written(words: str, report: dict[str, Any], supports: set[str]) -> str:
     """The words of a quote or note, with what it must say in writing for what it
     supports (evidence.count_written, value_written, date_written): one of the coded
@@ -267,8 +288,10 @@ def datasets(draw: Any, min_sources: int = 1, max_sources: int = 4, min_events: 
         else:
             reporting = draw(st.lists(st.sampled_from(source_ids), min_size=1, max_size=k,
                                       unique=True))
+        bound = _published_by(sources, reporting) if status in BEGUN else None
         for sid in reporting:
             r = draw(report(event_id, action, status, umbrella))
+            _begun_by(r, bound)
             if multi and n == 0:  # the two sources disagree on the place
                 r["location_place"] = "Lianyungang" if sid == reporting[0] else "Beijing"
                 r.setdefault("location_country", "CHN")
@@ -319,7 +342,9 @@ def datasets(draw: Any, min_sources: int = 1, max_sources: int = 4, min_events: 
         if source_kind[sid] != "archived":
             continue
         begins = f"{draw(text(1, 30))} {SENTINEL}{sid}"
-        ends = f"{SENTINEL}{sid}{SENTINEL} {draw(text(1, 30))}"
+        # each marker occurs once (sources.body_markers_once): " §sid" only in begins,
+        # "§§sid" only in ends
+        ends = f"{SENTINEL}{SENTINEL}{sid} {draw(text(1, 30))}"
         fillers = draw(st.lists(text(0, 60), min_size=len(quotes_by_source[sid]) + 1,
                                 max_size=len(quotes_by_source[sid]) + 1))
         body_parts = [begins]

@@ -69,9 +69,11 @@ EDGE_DATES = (
 )
 
 
+LAST_DAY = dt.date(2100, 12, 31)  # the schema's maximum for dates (minimum: 1900-01-01)
+
+
 def dates() -> st.SearchStrategy[dt.date]:
-    return st.one_of(st.sampled_from(EDGE_DATES),
-                     st.dates(dt.date(1950, 1, 1), dt.date(2100, 12, 31)))
+    return st.one_of(st.sampled_from(EDGE_DATES), st.dates(dt.date(1950, 1, 1), LAST_DAY))
 
 
 def _month_end(d: dt.date) -> dt.date:
@@ -84,7 +86,7 @@ def _day(draw: Any, single: bool) -> tuple[dt.date, dt.date]:
     if single:
         return d, d
     n = draw(st.sampled_from([0, 0, 1, 2, 6, 30, 365]))
-    return d, min(d + dt.timedelta(days=n), dt.date(2100, 12, 31))
+    return d, min(d + dt.timedelta(days=n), LAST_DAY)
 
 
 def _week(draw: Any) -> tuple[dt.date, dt.date]:
@@ -92,6 +94,8 @@ def _week(draw: Any) -> tuple[dt.date, dt.date]:
     monday = d - dt.timedelta(days=d.weekday())
     if monday.year < 1950:
         monday += dt.timedelta(days=7)
+    if monday + dt.timedelta(days=6) > LAST_DAY:
+        monday -= dt.timedelta(days=7)
     return monday, monday + dt.timedelta(days=6)
 
 
@@ -108,7 +112,7 @@ def _year(draw: Any) -> tuple[dt.date, dt.date]:
 def _range(draw: Any) -> tuple[dt.date, dt.date]:
     a, b = draw(dates()), draw(dates())
     if a == b:
-        b = a + dt.timedelta(days=1)
+        a = b - dt.timedelta(days=1)
     return min(a, b), max(a, b)
 
 

@@ -19,6 +19,13 @@ from gsi_events.compile.validate.rules import RULES, Context
 
 c = pl.col
 
+# Characters no text field may hold, as a regular expression (Rust `regex` syntax, as
+# polars reads it): controls (NUL, escape, ...) but tab and line feed, invisible
+# formatting characters (bidirectional overrides and isolates, zero-width spaces and
+# joiners, the byte-order mark, the soft hyphen) and the line and paragraph separators.
+# They hide in text, change how it displays, or make two equal names differ.
+INVISIBLE = r"[[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]&&[^\t\n]]"
+
 CODELISTS: dict[str, Callable[[], frozenset[str]]] = {
     "iso3166_alpha3": countries.iso3_codes,
     "iso3166_alpha3_list": countries.iso3_codes,
@@ -59,6 +66,8 @@ def field_checks(table: str, f: Field) -> list[pa.Check]:
         n = col.str.len_chars()
         checks.append(expr_check(f"{rid}.length", n.is_between(f.min_length or 0,
                                                                f.max_length or 2**31)))
+    if f.free_text:
+        checks.append(expr_check(f"{rid}.characters", ~col.str.contains(INVISIBLE)))
     if f.unique:
         # Our own check so the failure carries our rule id; as fast as pandera's
         # unique=True here (benchmarks/bench_validation.py).
@@ -93,18 +102,21 @@ def model(table: str, ctx: Context) -> pa.DataFrameSchema:
         for f in t.fields
     }
     rules = [expr_check(f"{table}.{r.id}", RULES[f"{table}.{r.id}"](ctx)) for r in t.rules
-             if r.needs != "archive" or ctx.archive is not None]
+             if r.needs != "archive" or ctx.archive is not None]  # "sources": in frames
     return pa.DataFrameSchema(columns, checks=key_checks(t, ctx) + rules, strict=True,
                               name=table)
 
 
 def report_model(table: str, skip: frozenset[str] = frozenset(), derived: tuple[str, ...] = (),
-                 archive: dict[str, Any] | None = None) -> pa.DataFrameSchema:
+                 archive: dict[str, Any] | None = None, sources: pl.DataFrame | None = None
+                 ) -> pa.DataFrameSchema:
     """The checks one source's report can break on its own: the field checks of the
     fields coders write and the rules that read only those (no keys, no uniqueness,
     nothing across tables), for reports the tables do not show. `derived` names derived
-    columns the caller fills in (quote offsets); rules reading a field in `skip` (a value
-    that could not be read) are left out; with an archive, rules that need it are in."""
+    columns the caller fills in (quote offsets; the report's own source as
+    primary_source_id); rules reading a field in `skip` (a value that could not be read)
+    are left out; with an archive, rules that need it are in, and with the sources table,
+    rules that need the sources (`needs: sources`)."""
     t = schema.table(table)
     names = {*t.primary_key, *(f.name for f in t.coded_fields), *derived}
     columns = {
@@ -113,8 +125,9 @@ def report_model(table: str, skip: frozenset[str] = frozenset(), derived: tuple[
                                   if not str(ch.name).endswith(".unique")])
         for f in t.fields if f.name in names
     }
-    ctx = Context(frames={}, archive=archive)
+    ctx = Context(frames={} if sources is None else {"sources": sources}, archive=archive)
+    given = {"archive": archive is not None, "sources": sources is not None}
     rules = [expr_check(f"{table}.{r.id}", RULES[f"{table}.{r.id}"](ctx)) for r in t.rules
-             if (r.needs is None or (r.needs == "archive" and archive is not None))
+             if (r.needs is None or given.get(r.needs, False))
              and set(r.fields) <= names and not set(r.fields) & skip]
     return pa.DataFrameSchema(columns, checks=rules, name=table)

@@ -111,6 +111,13 @@ def body_markers_found(ctx: Context) -> pl.Expr:
     return text.is_null() | (begins.is_not_null() & ends.is_not_null() & (begins <= ends))
 
 
+@rule("sources.body_markers_once")
+def body_markers_once(ctx: Context) -> pl.Expr:
+    text = c("source_id").replace_strict(ctx.texts(), default=None, return_dtype=pl.String)
+    once = [text.str.count_matches(c(m), literal=True) <= 1 for m in ("body_begins", "body_ends")]
+    return text.is_null() | (once[0].fill_null(True) & once[1].fill_null(True))
+
+
 # --- events ----------------------------------------------------------------------------
 
 
@@ -131,6 +138,32 @@ def date_order(ctx: Context) -> pl.Expr:
 def dates_match_precision(ctx: Context) -> pl.Expr:
     f = schema.table("events").field("date_precision")
     return _dates_match("date_start", "date_end", "date_precision", f.values)
+
+
+# Statuses that say the event had begun when its source was published (`completed`: it
+# had taken place; `ongoing`: it was under way): codebook, section 6.
+BEGUN = ("completed", "ongoing")
+
+
+def published_by(ctx: Context) -> dict[str, Any]:
+    """source_id -> the last day the source can have been published (published_end), for
+    sources whose publication date is known."""
+    sources = ctx.frames.get("sources")
+    if sources is None or sources.schema.get("published_end") != pl.Date:
+        return {}  # a column of another type: its own type check reports it
+    return {str(k): v for k, v in sources.select("source_id", "published_end").rows()
+            if v is not None}
+
+
+@rule("events.dates_before_publication")
+def dates_before_publication(ctx: Context) -> pl.Expr:
+    latest = c("primary_source_id").cast(pl.String).replace_strict(
+        published_by(ctx), default=None, return_dtype=pl.Date)
+    begun = c("date_start") <= latest
+    ended = (c("status") != "completed") | (c("date_precision") != "day") | (
+        c("date_end") <= latest)
+    return (~c("status").is_in(list(BEGUN))).fill_null(True) | latest.is_null() | (
+        begun.fill_null(True) & ended.fill_null(True))
 
 
 @rule("events.covers_both_or_neither")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from typing import Any
 
 import pandera.polars as pa
@@ -84,6 +85,11 @@ def message(rule_id: str, row: dict[str, Any] | None, failure: dict[str, Any],
             n = len(value) if isinstance(value, str) else 0
             return (f"{f.key} must have {f.min_length or 0} to {f.max_length or 'any number of'}"
                     f" characters, found {n}")
+        if kind == "characters":
+            return (f"{f.key} holds {_invisible(value)}, an invisible control or formatting "
+                    "character (NUL, a bidirectional override, a zero-width space, ...) that "
+                    "hides in text or changes how it reads; delete it (retype the words "
+                    "around it if you cannot see it)")
         if kind == "unique":
             return f"{f.key} {_shown(value)} is used by more than one record; it must be unique"
     r = t.rule(rest)
@@ -105,10 +111,46 @@ def message(rule_id: str, row: dict[str, Any] | None, failure: dict[str, Any],
                       f"{row.get('bytes')}. Archived texts are never edited: restore it, or "
                       "archive the new text as a new source.")
             found = ""
+    if rule_id == "events.dates_before_publication":
+        found = ", ".join(f"{k}={_shown(row.get(k))}" for k in r.fields
+                          if k in row and k != "primary_source_id")
+        detail = f" {_publication(row.get('primary_source_id'), ctx)}"
+    if rule_id == "sources.body_markers_once":
+        record = (ctx.archive or {}).get(row.get("source_id") or "")
+        if record is not None and record.text is not None:
+            times = [f"{k} {_shown(row.get(k))} occurs {record.text.count(row.get(k) or '')}"
+                     f" times" for k in ("body_begins", "body_ends")
+                     if row.get(k) and record.text.count(row[k]) > 1]
+            detail = f" In the archived text, {' and '.join(times)}."
+            found = ""
     if rule_id == "evidence.quote_in_source" and row.get("char_start") is None:
         detail = f" Not found in {row.get('source_id')}'s archived text: {_near(row, ctx)}."
         found = ""
     return f"breaks the rule: {r.description}{detail}" + (f" Found: {found}." if found else "")
+
+
+def _invisible(value: Any) -> str:
+    """The first invisible character in a text (models.INVISIBLE), named, with its place."""
+    text = value if isinstance(value, str) else ""
+    for i, ch in enumerate(text):
+        if ch not in "\t\n" and unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            name = unicodedata.name(ch, "a control character")
+            return f"U+{ord(ch):04X} ({name}) at character {i + 1}"
+    return "an invisible character"
+
+
+def _publication(source_id: Any, ctx: Context) -> str:
+    """When a source was published, in words, for events.dates_before_publication."""
+    sources = ctx.frames.get("sources")
+    rows = [] if sources is None else sources.filter(
+        pl.col("source_id") == str(source_id)).select(
+        "published_end", "published_precision").rows()
+    if not rows:
+        return f"{source_id} is the source."
+    end, precision = rows[0]
+    return (f"The source, {source_id}, was published by {end} (its published_end; its "
+            f"publication date is known to the {precision}): resolve relative dates against "
+            "the publication (codebook, section 8), or code the status the source reports.")
 
 
 def _near(row: dict[str, Any], ctx: Context) -> str:
@@ -204,7 +246,9 @@ def validate_reports(reports: list[Report], frames: dict[str, pl.DataFrame],
         return f"{r.label}, {kind} {n}" + (f" (line {line})" if line else "")
 
     for r in [*reports, *rejected]:
-        add("events", r, {"event_id": r.event_id, **r.fields}, r.label)
+        # primary_source_id: a report's values come from its own source
+        add("events", r, {"event_id": r.event_id, **r.fields,
+                          "primary_source_id": r.source_id}, r.label)
         for n, p in enumerate(r.participants, 1):
             add("participants", r, {**{k: v for k, v in p.items() if k != "_line"},
                                     "event_id": r.event_id, "participant_no": n},
@@ -220,8 +264,10 @@ def validate_reports(reports: list[Report], frames: dict[str, pl.DataFrame],
     ctx = Context(frames=frames, archive=archive)
     problems: list[Problem] = []
     for (table, skip), (rows, prov) in groups.items():
-        derived = ("char_start", "char_end") if table == "evidence" else ()
-        dfs = report_model(table, skip, derived, archive if table == "evidence" else None)
+        derived = {"evidence": ("char_start", "char_end"),
+                   "events": ("primary_source_id",)}.get(table, ())
+        dfs = report_model(table, skip, derived, archive if table == "evidence" else None,
+                           frames.get("sources") if table == "events" else None)
         cols = {name: col.dtype.type for name, col in dfs.columns.items()}
         df = pl.DataFrame([{c: row.get(c) for c in cols} for row in rows], schema=cols,
                           orient="row")

@@ -1,10 +1,12 @@
 """Mutations derived from the schema: one per field check (pattern, vocabulary, code
-list, bounds, length, type, required, unique) and key, in the hand-written files for
+list, bounds, length, invisible
+characters, type, required, unique) and key, in the hand-written files for
 coded fields and in the built tables for derived and implied ones. Registered last, and
 only for rule ids no hand-written mutation claims."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from functools import partial
 from typing import Any
@@ -59,10 +61,13 @@ def _bad_value(f: Field, kind: str) -> Any:
     if kind == "codelist":
         code = _bad_code(f)
         return f"CHN{f.separator}{code}" if f.separator else code
+    step = dt.timedelta(days=1) if f.type == "date" else 1  # a day before / after
     if kind == "minimum":
-        return (f.minimum or 0) - 1
+        return (f.minimum or 0) - step
     if kind == "maximum":
-        return (f.maximum or 0) + 1
+        return (f.maximum or 0) + step
+    if kind == "characters":  # a right-to-left override inside the text
+        return "Wang Xiao\u202ehong"
     if kind == "length":
         return _bad_length(f)
     raise AssertionError(kind)
@@ -91,7 +96,8 @@ def derive_field_mutations() -> None:
                                      ("codelist", f.codelist),
                                      ("minimum", f.minimum is not None),
                                      ("maximum", f.maximum is not None),
-                                     ("length", f.min_length or f.max_length)) if on]
+                                     ("length", f.min_length or f.max_length),
+                                     ("characters", f.free_text)) if on]
             for kind in kinds:
                 value = _bad_value(f, kind)
                 fn = (partial(set_coded, table=t, f=f, value=value) if in_files

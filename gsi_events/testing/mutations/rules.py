@@ -23,6 +23,7 @@ from gsi_events.testing.mutations.tools import (
     table_mutation,
     table_row,
 )
+from gsi_events.testing.values import SENTINEL
 
 # -- cross-field and cross-table rules ---------------------------------------------------
 
@@ -48,6 +49,31 @@ def _body_markers(case: Case) -> Target:
     sid = pick_source(case, "archived")
     case.dataset.sources[sid]["body_begins"] = "words that are not in the text"
     return source_target(case, sid)
+
+
+@mutation("sources.body_markers_once")
+def _body_marker_twice(case: Case) -> Target:
+    """A body marker that occurs twice: the source id with its sentinel, which generated
+    texts carry in both body_begins and body_ends."""
+    sid = pick_source(case, "archived")
+    case.dataset.sources[sid]["body_begins"] = f"{SENTINEL}{sid}"
+    return source_target(case, sid)
+
+
+@mutation("events.dates_before_publication")
+def _after_publication(case: Case) -> Target:
+    """A report of a completed event dated the day after its source was published."""
+    statuses = {a: v.get("statuses") or [] for a, v in actions().items()}
+    stem, i, r = pick_report(case)
+    if "completed" not in statuses.get(r["action"], []):
+        r["action"] = next(a for a, s in sorted(statuses.items()) if "completed" in s)
+    published = dt.date(2024, 9, 13)
+    sid = case.dataset.codings[stem]["source"]
+    case.dataset.sources[sid].update(published_precision="day", published_start=published,
+                                     published_end=published)
+    after = published + dt.timedelta(days=1)
+    r.update(status="completed", date_precision="day", date_start=after, date_end=after)
+    return report_target(case, stem, i)
 
 
 @mutation("events.status_allowed_for_action")
