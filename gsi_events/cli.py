@@ -417,15 +417,19 @@ def build_cmd(root: Path | None, out: Path) -> None:
 @click.argument("version")
 @click.option("-m", "--message", default=None,
               help="A sentence or two for the changelog: what this release adds or corrects.")
-def release_cmd(root: Path | None, version: str, message: str | None) -> None:
-    """Validate, build and publish releases/vVERSION/ (VERSION is X.Y.Z). A published
-    version is never written again."""
+@click.option("--allow-uncommitted", is_flag=True,
+              help="Publish although coding/, archive/ or schemas/ have changes git has not "
+              "committed (a trial release: releases are made from committed data).")
+def release_cmd(root: Path | None, version: str, message: str | None,
+                allow_uncommitted: bool) -> None:
+    """Validate, build and publish releases/vVERSION/ (VERSION is X.Y.Z) from committed
+    data. A published version is never written again."""
     from gsi_events.build.release import CHANGELOG_FILE, CHANGES_FILE, CITATION_FILE, publish
     from gsi_events.problems import ProblemsFound
 
     base = root or default_root()
     try:
-        path = publish(base, version, message=message)
+        path = publish(base, version, message=message, allow_uncommitted=allow_uncommitted)
     except ProblemsFound as e:
         click.echo(render(e.problems))
         sys.exit(1)

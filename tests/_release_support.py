@@ -46,7 +46,8 @@ def copy_data(dest: Path) -> Path:
 def candidate() -> Path:
     """releases/ of a scratch copy holding 0.1.0 as this checkout would publish it."""
     root = copy_data(_scratch("gsi-candidate-"))
-    release.publish(root, "0.1.0", releases=root / "releases", created=CREATED,
+    release.publish(root, "0.1.0", allow_uncommitted=True, releases=root / "releases",
+                    created=CREATED,
                     message="Candidate release built by the tests.")
     return root / "releases"
 

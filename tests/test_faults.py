@@ -55,7 +55,7 @@ def seeds(tmp_path: Path) -> Path:
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A seed checkout with release 0.1.0 published (CITATION.cff beside releases/)."""
     root = make_seeds(tmp_path_factory.mktemp("published") / "repo")
-    rel.publish(root, "0.1.0", message="Seed.")
+    rel.publish(root, "0.1.0", allow_uncommitted=True, message="Seed.")
     return root
 
 
@@ -231,7 +231,7 @@ def test_a_busy_lock_is_a_clear_message(seeds: Path, monkeypatch: pytest.MonkeyP
         code, out = run("add-source", "--cited", "--root", str(seeds), "--url",
                         "https://example.org/x", "--publisher", "P", "--title", "T")
         assert code == 1 and "[rule lock.busy]" in out and "release 9.9.9" in out
-        code, out = run("release", "0.1.0", "--root", str(seeds), "-m", "x")
+        code, out = run("release", "0.1.0", "--allow-uncommitted", "--root", str(seeds), "-m", "x")
         assert code == 1 and "[rule lock.busy]" in out
     assert not (seeds / "archive" / "src-0004.yaml").exists()
     assert not (seeds / "releases").exists()
@@ -239,7 +239,7 @@ def test_a_busy_lock_is_a_clear_message(seeds: Path, monkeypatch: pytest.MonkeyP
 
 def test_concurrent_releases_publish_once(seeds: Path, tmp_path: Path) -> None:
     runs = [subprocess.Popen(
-        [GSI_EVENTS, "release", "0.1.0", "--root", str(seeds), "-m",
+        [GSI_EVENTS, "release", "0.1.0", "--allow-uncommitted", "--root", str(seeds), "-m",
          "x"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         for _ in range(2)]
     outs = sorted((p.wait(timeout=300), p.stdout.read()) for p in runs)  # type: ignore[union-attr]
@@ -260,7 +260,7 @@ def fail_with(code: int):  # a monkeypatch replacement that fails as the OS does
 def test_a_full_disk_during_a_first_release(seeds: Path, monkeypatch: pytest.MonkeyPatch
                                             ) -> None:
     monkeypatch.setattr(rel, "_write_file", fail_with(errno.ENOSPC))
-    code, out = run("release", "0.1.0", "--root", str(seeds), "-m", "x")
+    code, out = run("release", "0.1.0", "--allow-uncommitted", "--root", str(seeds), "-m", "x")
     assert code == 1 and "No space left on device" in out and "[rule file.write]" in out
     assert "releases/.v0.1.0.partial-" in out  # the file named
     assert not (seeds / "releases").exists()  # no empty releases/ folder
@@ -280,7 +280,7 @@ def test_a_full_disk_after_the_rename_takes_the_release_back(
         real(path, data)
 
     monkeypatch.setattr(rel, "_replace_file", replace_file)
-    code, out = run("release", "0.1.0", "--root", str(seeds), "-m", "x")
+    code, out = run("release", "0.1.0", "--allow-uncommitted", "--root", str(seeds), "-m", "x")
     assert code == 1 and "No space left on device" in out, out
     assert not (seeds / "releases").exists() and not (seeds / "CITATION.cff").exists()
 
@@ -329,7 +329,7 @@ KILLER = textwrap.dedent("""
         return out
 
     setattr(owner, what, step)
-    rel.publish(Path(root), "0.1.0", message="Seed.")
+    rel.publish(Path(root), "0.1.0", allow_uncommitted=True, message="Seed.")
     sys.exit(3)  # the kill point was never reached
 """)
 
@@ -355,7 +355,7 @@ def test_release_killed_at_each_step_then_rerun(seeds: Path, tmp_path: Path, wha
     assert published_before == ((what, when) not in (("_write_file", "before"),
                                                      ("_write_file", "after"),
                                                      ("_fsync_dir", "before")))
-    code, out = run("release", "0.1.0", "--root", str(seeds), "-m", "Seed.")
+    code, out = run("release", "0.1.0", "--allow-uncommitted", "--root", str(seeds), "-m", "Seed.")
     if (what, nth, when) == ("_replace_file", 2, "after"):
         assert code == 1 and "[rule release.exists]" in out  # nothing left to finish
     else:
@@ -375,7 +375,8 @@ def test_verify_reports_an_interrupted_release(releases: Path) -> None:
     code, out = run("verify", "--releases", str(releases))
     assert code == 1 and "[rule release.unfinished]" in out and "[rule release.partial]" in out
     assert "gsi-events release 0.1.0" in out
-    code, out = run("release", "0.1.0", "--root", str(root))  # finishes, cleans up
+    # finishes, cleans up
+    code, out = run("release", "0.1.0", "--allow-uncommitted", "--root", str(root))
     assert code == 0, out
     assert rel.verify(releases) == (["0.1.0"], [])
 

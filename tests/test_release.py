@@ -95,7 +95,8 @@ def test_build_refuses_invalid_data(root: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     assert "duplicate" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
-    result = CliRunner().invoke(main, ["release", "0.1.0", "--root", str(root)])
+    result = CliRunner().invoke(main, ["release", "0.1.0", "--allow-uncommitted", "--root",
+                                       str(root)])
     assert result.exit_code == 1
     assert not (root / "releases" / "v0.1.0").exists()
 
@@ -106,7 +107,8 @@ def test_build_refuses_invalid_data(root: Path, tmp_path: Path) -> None:
 def test_full_cycle(root: Path) -> None:
     runner = CliRunner()
     # First release, through the command, into the copy's own releases/ folder.
-    result = runner.invoke(main, ["release", "0.1.0", "--root", str(root), "-m", "First."])
+    result = runner.invoke(main, ["release", "0.1.0", "--allow-uncommitted", "--root", str(root),
+                                  "-m", "First."])
     assert result.exit_code == 0, result.output
     v010 = root / "releases" / "v0.1.0"
     assert sorted(p.name for p in v010.iterdir()) == sorted(
@@ -131,19 +133,20 @@ def test_full_cycle(root: Path) -> None:
     before = tree(root / "releases" / "v0.1.0")
 
     # The same version again is refused, and nothing changes.
-    result = runner.invoke(main, ["release", "0.1.0", "--root", str(root)])
+    result = runner.invoke(main, ["release", "0.1.0", "--allow-uncommitted", "--root", str(root)])
     assert result.exit_code == 1 and "release.exists" in result.output
     # Nothing changed: no new release either.
-    result = runner.invoke(main, ["release", "0.1.1", "--root", str(root)])
+    result = runner.invoke(main, ["release", "0.1.1", "--allow-uncommitted", "--root", str(root)])
     assert result.exit_code == 1 and "release.unchanged" in result.output
     assert not (root / "releases" / "v0.1.1").exists()
 
     # A correction is a patch release; a lower version is refused.
     event_id = edit_summary(root)
     with pytest.raises(ProblemsFound) as e:
-        release.publish(root, "0.0.9", created=CREATED)
+        release.publish(root, "0.0.9", allow_uncommitted=True, created=CREATED)
     assert rules(e) == {"release.order"}
-    release.publish(root, "0.1.1", message="Corrected a summary.", created=CREATED)
+    release.publish(root, "0.1.1", allow_uncommitted=True, message="Corrected a summary.",
+                    created=CREATED)
     assert tree(root / "releases" / "v0.1.0") == before  # earlier release untouched
     d = json.loads((root / "releases" / "v0.1.1" / "diff.json").read_text())
     assert d["from"] == "0.1.0" and d["to"] == "0.1.1" and d["required_bump"] == "patch"
@@ -217,7 +220,7 @@ def test_verify_catches_added_missing_and_relabelled_files(tmp_path: Path) -> No
 @pytest.mark.parametrize("error", [OSError("disk full"), KeyboardInterrupt()])
 def test_an_interrupted_release_leaves_nothing(root: Path, monkeypatch: pytest.MonkeyPatch,
                                                error: BaseException) -> None:
-    release.publish(root, "0.1.0", created=CREATED)
+    release.publish(root, "0.1.0", allow_uncommitted=True, created=CREATED)
     before = tree(root / "releases")
     citation = (root / "CITATION.cff").read_bytes()
     edit_summary(root)
@@ -232,13 +235,13 @@ def test_an_interrupted_release_leaves_nothing(root: Path, monkeypatch: pytest.M
 
     monkeypatch.setattr(release, "_write_file", failing)
     with pytest.raises(type(error)):
-        release.publish(root, "0.1.1", created=CREATED)
+        release.publish(root, "0.1.1", allow_uncommitted=True, created=CREATED)
     assert len(calls) == 4
     assert tree(root / "releases") == before  # no partial folder; 0.1.0 untouched
     assert sorted(p.name for p in (root / "releases").iterdir()) == ["CHANGELOG.md", "v0.1.0"]
     assert (root / "CITATION.cff").read_bytes() == citation
     monkeypatch.setattr(release, "_write_file", real)
-    release.publish(root, "0.1.1", created=CREATED)  # and a retry works
+    release.publish(root, "0.1.1", allow_uncommitted=True, created=CREATED)  # and a retry works
     assert loading.versions(root / "releases") == ["0.1.0", "0.1.1"]
 
 
@@ -248,7 +251,7 @@ def test_a_failing_rename_leaves_nothing(root: Path, monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(os, "rename", no_rename)
     with pytest.raises(OSError, match="cannot rename"):
-        release.publish(root, "0.1.0", created=CREATED)
+        release.publish(root, "0.1.0", allow_uncommitted=True, created=CREATED)
     assert not (root / "releases").exists()  # a failed first release leaves no releases/
     assert not (root / "CITATION.cff").exists()
 
@@ -258,7 +261,7 @@ def test_a_failing_rename_leaves_nothing(root: Path, monkeypatch: pytest.MonkeyP
 
 def test_publish_enforces_the_version_recipe(root: Path, monkeypatch: pytest.MonkeyPatch
                                              ) -> None:
-    release.publish(root, "0.1.0", created=CREATED)
+    release.publish(root, "0.1.0", allow_uncommitted=True, created=CREATED)
     edit_summary(root)
     real = diff.compare
 
@@ -269,17 +272,17 @@ def test_publish_enforces_the_version_recipe(root: Path, monkeypatch: pytest.Mon
 
     monkeypatch.setattr(diff, "compare", data_added)
     with pytest.raises(ProblemsFound) as e:
-        release.publish(root, "0.1.1", created=CREATED)
+        release.publish(root, "0.1.1", allow_uncommitted=True, created=CREATED)
     assert rules(e) == {"release.version_recipe"}
     assert "at least a minor bump" in str(e.value.problems[0].message)
-    release.publish(root, "0.2.0", created=CREATED)
+    release.publish(root, "0.2.0", allow_uncommitted=True, created=CREATED)
     assert loading.versions(root / "releases") == ["0.1.0", "0.2.0"]
 
 
 @pytest.mark.parametrize("bad", ["1.0", "v1.0.0.0", "01.2.3", "1.2.3-rc1", "x"])
 def test_publish_refuses_malformed_versions(root: Path, bad: str) -> None:
     with pytest.raises(ProblemsFound) as e:
-        release.publish(root, bad)
+        release.publish(root, bad, allow_uncommitted=True)
     assert rules(e) == {"release.version"}
     assert not (root / "releases").exists() or not any((root / "releases").iterdir())
 

@@ -41,7 +41,7 @@ def _publish_bump(root: Path, message: str) -> str | None:
     a, b, c = loading.version_key(loading.versions(root / "releases")[-1])
     for version in (f"{a}.{b}.{c + 1}", f"{a}.{b + 1}.0", f"{a + 1}.0.0"):
         try:
-            release.publish(root, version, created=CREATED, message=message)
+            release.publish(root, version, allow_uncommitted=True, created=CREATED, message=message)
             return version
         except ProblemsFound as e:
             rules = {p.rule for p in e.problems}
@@ -57,7 +57,7 @@ def publish_next(root: Path) -> str:
     since the newest published release need), then a summary correction as a patch: the
     two newest releases differ by exactly that summary."""
     if not loading.versions(root / "releases"):
-        release.publish(root, "0.1.0", created=CREATED)
+        release.publish(root, "0.1.0", allow_uncommitted=True, created=CREATED)
     else:
         _publish_bump(root, "Wheel test: the data as this checkout builds it.")
     before = loading.versions(root / "releases")[-1]

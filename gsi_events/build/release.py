@@ -56,6 +56,9 @@ PARQUET_WRITER: dict[str, Any] = {
     "write_page_index": False,
     "write_page_checksum": False,
 }
+# The first release (the data-package-version recipe: 0.1.0 while the data is developed
+# in public, 1.0.0 when it is released for use the first time).
+FIRST_VERSIONS = ("0.1.0", "1.0.0")
 # Table Schema type -> Arrow type. Integers are 32-bit: R's own integer type, which both
 # arrow and nanoparquet read them as (a 64-bit column becomes integer64 or double in R).
 ARROW_TYPES = {"string": "string", "integer": "int32", "number": "float64",
@@ -290,9 +293,15 @@ def citation_text(releases: Path | Traversable) -> str:
 
 def publish(root: Path, version: str, *, releases: Path | None = None,
             message: str | None = None, created: dt.datetime | None = None,
-            coding_files: Sequence[Path] | None = None) -> Path:
+            coding_files: Sequence[Path] | None = None,
+            allow_uncommitted: bool = False) -> Path:
     """`gsi-events release X.Y.Z`: validate, build and publish releases/vX.Y.Z/ in one
     step. Raises ProblemsFound, leaving everything as it was, when anything is wrong.
+
+    Refused: data with changes git has not committed (coding/, archive/, schemas/; see
+    gsi_events.build.committed) unless `allow_uncommitted`; a first release other than
+    FIRST_VERSIONS; a release from which events or sources of the previous one are gone
+    without being retired in coding/retired.yaml.
 
     With the default releases folder (root/releases) it also rewrites root/CITATION.cff
     for the new release; it always rewrites the releases folder's CHANGELOG.md.
@@ -313,7 +322,7 @@ def publish(root: Path, version: str, *, releases: Path | None = None,
         created_loc = not loc.exists()
         try:  # an OSError (disk full, read-only) propagates: the command reports it
             return _publish(Path(root), version, loc, releases is None, message, created,
-                            coding_files)
+                            coding_files, allow_uncommitted)
         finally:
             if created_loc and loc.is_dir() and not any(loc.iterdir()):
                 loc.rmdir()  # a failed first release leaves no empty releases/ folder
@@ -356,7 +365,10 @@ def _clean_partials(root: Path, loc: Path) -> None:
 
 
 def _publish(root: Path, version: str, loc: Path, is_default: bool, message: str | None,
-             created: dt.datetime | None, coding_files: Sequence[Path] | None) -> Path:
+             created: dt.datetime | None, coding_files: Sequence[Path] | None,
+             allow_uncommitted: bool) -> Path:
+    from gsi_events.build.committed import uncommitted
+    from gsi_events.compile.read import read_retired
     from gsi_events.diff import BUMPS, bump_between, compare
 
     _clean_partials(root, loc)
@@ -376,11 +388,20 @@ def _publish(root: Path, version: str, loc: Path, is_default: bool, message: str
         raise ProblemsFound([_problem(version, "release.order",
                                       f"the newest release is {have[-1]}; a new release "
                                       "must have a higher version")])
+    if not have and version not in FIRST_VERSIONS:
+        raise ProblemsFound([_problem(version, "release.first_version",
+            f"the first release is {' or '.join(FIRST_VERSIONS)}, not {version} (0.1.0 while "
+            "the data is still being reviewed, 1.0.0 when it is ready for use: the "
+            "data-package-version recipe)")])
     problems = _blocking(verify(loc)[1])
     if problems:
         raise ProblemsFound([*problems, _problem(
             version, "release.earlier_invalid",
             "an earlier release fails verification (above); restore it before publishing")])
+    if not allow_uncommitted:
+        problems = uncommitted(root)
+        if problems:
+            raise ProblemsFound(problems)
 
     built = build_tables(root, coding_files)
     if built.frames["events"].height == 0:
@@ -398,15 +419,18 @@ def _publish(root: Path, version: str, loc: Path, is_default: bool, message: str
             raise ProblemsFound([_problem(version, "release.unchanged",
                                           f"nothing changed since {previous.version}: no "
                                           "data, schema or metadata; nothing to release")])
+        problems = _unretired(version, previous.version, diff, read_retired(root)[0])
         if got is None or BUMPS.index(got) < BUMPS.index(need):
-            raise ProblemsFound([_problem(
+            problems.append(_problem(
                 version, "release.version_recipe",
                 f"{previous.version} -> {version} is a {got} bump, but the changes need at "
                 f"least a {need} bump (Frictionless data-package-version recipe: major for "
                 "an incompatible schema change, minor for data added, patch for data "
                 "corrected). Changes:\n" + "\n".join(
                     f"  {lv}: {s}" for lv in BUMPS[::-1]
-                    for s in diff["schema"][lv] + diff["data"][lv]))])
+                    for s in diff["schema"][lv] + diff["data"][lv])))
+        if problems:
+            raise ProblemsFound(problems)
 
     files = dict(built.files)
     files[DATAPACKAGE] = dumps(dp)
@@ -444,6 +468,25 @@ def _publish(root: Path, version: str, loc: Path, is_default: bool, message: str
                     _replace_file(path, data)
         raise
     return final
+
+
+def _unretired(version: str, previous: str, diff: dict[str, Any],
+               retired: dict[str, set[str]]) -> list[Problem]:
+    """Events and sources of the previous release that this one no longer has, unless
+    coding/retired.yaml retires them: an id is never reused, and users of the previous
+    release must be able to see that it was withdrawn on purpose."""
+    problems = []
+    for table, key in (("events", "event_id"), ("sources", "source_id")):
+        removed = diff["tables"].get(table, {}).get("removed") or []
+        gone = sorted(str(r.get(key)) for r in removed if isinstance(r, dict)
+                      and r.get(key) not in retired.get(table, set()))
+        if gone:
+            problems.append(_problem(version, "release.removed_not_retired",
+                f"{len(gone)} {table} of release {previous} are not in this one, and "
+                f"coding/retired.yaml does not retire them: {', '.join(gone)}. An id is "
+                "never reused: list each in coding/retired.yaml with the reason it was "
+                "withdrawn (coding guide, 'Fixing a mistake later'), or restore its reports"))
+    return problems
 
 
 def _unpublish(final: Path, loc: Path) -> None:
