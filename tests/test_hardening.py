@@ -247,7 +247,7 @@ def test_every_report_is_dated_against_its_own_source(seeds: Path) -> None:
     assert code == 1
     lines = [x for x in out.splitlines() if "[rule events.dates_before_publication]" in x]
     assert len(lines) == 1 and lines[0].startswith("coding/src-0001.yaml: event ev-0001 (")
-    assert "src-0001, was published by 2024-09-13" in lines[0]
+    assert "src-0001 was published by 2024-09-13" in lines[0]
 
 
 @pytest.mark.parametrize("start, end, rule", [

@@ -52,13 +52,33 @@ def _publish_bump(root: Path, message: str) -> str | None:
     raise AssertionError("no version bump was accepted")
 
 
+def retire_what_is_gone(root: Path) -> None:
+    """Retire (coding/retired.yaml) the events and sources of the newest release that the
+    seed data no longer has, as a coder withdrawing them would: a release refuses to drop
+    them silently (release.removed_not_retired)."""
+    from gsi_events.compile.pipeline import compile_repository
+
+    newest = loading.release_info(None, root / "releases")
+    tables = compile_repository(root).tables
+    lines = []
+    for table, key in (("events", "event_id"), ("sources", "source_id")):
+        gone = sorted(set(newest.load(table)[key]) - set(tables[table][key]))
+        lines += [f"{table}:", *(f"  - {{id: {i}, reason: not in the seed data}}"
+                                 for i in gone)] if gone else []
+    if lines:
+        (root / "coding" / "retired.yaml").write_text("\n".join(lines) + "\n",
+                                                       encoding="utf-8")
+
+
 def publish_next(root: Path) -> str:
     """Publish the seed data as this checkout builds it (whatever bump the schema's changes
-    since the newest published release need), then a summary correction as a patch: the
-    two newest releases differ by exactly that summary."""
+    since the newest published release need; what the seeds do not hold is retired), then
+    a summary correction as a patch: the two newest releases differ by exactly that
+    summary."""
     if not loading.versions(root / "releases"):
         release.publish(root, "0.1.0", allow_uncommitted=True, created=CREATED)
     else:
+        retire_what_is_gone(root)
         _publish_bump(root, "Wheel test: the data as this checkout builds it.")
     before = loading.versions(root / "releases")[-1]
     edit_summary(root)

@@ -140,7 +140,9 @@ def _invisible(value: Any) -> str:
 
 
 def _publication(source_id: Any, ctx: Context) -> str:
-    """When a source was published, in words, for events.dates_before_publication."""
+    """When a source was published, in words, for events.dates_before_publication. The
+    same words for a report (its own source) and for the events table (the primary
+    source), so that one mistake in the primary report is reported once."""
     sources = ctx.frames.get("sources")
     rows = [] if sources is None else sources.filter(
         pl.col("source_id") == str(source_id)).select(
@@ -148,9 +150,11 @@ def _publication(source_id: Any, ctx: Context) -> str:
     if not rows:
         return f"{source_id} is the source."
     end, precision = rows[0]
-    return (f"The source, {source_id}, was published by {end} (its published_end; its "
-            f"publication date is known to the {precision}): resolve relative dates against "
-            "the publication (codebook, section 8), or code the status the source reports.")
+    return (f"{source_id} was published by {end} (its published_end; its publication date "
+            f"is known to the {precision}). Resolve relative dates against the publication "
+            "(codebook, section 8), or code the status the source reports; where the event's "
+            "dates come from another source's report, the two disagree on when it took "
+            "place.")
 
 
 def _near(row: dict[str, Any], ctx: Context) -> str:
