@@ -131,7 +131,18 @@ class Repository:
 
 
 def record_label(kind: str, ident: Any, line: int | None) -> str:
+    """How messages name a record: "event ev-0002 (line 14)", "unnamed event"."""
     name = f"{kind} {ident}" if ident not in (None, "") else f"unnamed {kind}"
+    return _at_line(name, line)
+
+
+def item_label(record: str, kind: str, n: int, line: int | None) -> str:
+    """How messages name the n-th item of a record (its participants, links, quotes,
+    review entries): "event ev-0002 (line 14), quote 2 (line 19)"."""
+    return _at_line(f"{record}, {kind} {n}", line)
+
+
+def _at_line(name: str, line: int | None) -> str:
     return f"{name} (line {line})" if line else name
 
 
@@ -327,9 +338,9 @@ def parse_report(data: Any, source_id: str, rel: str, line: int | None
         t = schema.table(table_name)
         parts[table_name] = []
         for n, (item, item_line) in enumerate(items, 1):
-            item_label = f"{label}, {ITEM_WORD[key]} {n}" + (
-                f" (line {item_line})" if item_line else "")
-            row, found = parse_record(item, t.coded_fields, (), rel, item_label, table_name)
+            row, found = parse_record(item, t.coded_fields, (), rel,
+                                      item_label(label, ITEM_WORD[key], n, item_line),
+                                      table_name)
             problems += found
             row["_line"] = item_line
             parts[table_name].append(row)
@@ -377,7 +388,7 @@ def _review_marks(data: dict[str, Any], event_id: Any, rel: str, label: str
             continue
         for n, item in enumerate(value, 1):
             line = line_of(value, n - 1)
-            where = f"{label}, {key} entry {n}" + (f" (line {line})" if line else "")
+            where = item_label(label, f"{key} entry", n, line)
             if not isinstance(item, dict):
                 wrong = [f"found {_describe(item)}"]
             else:
@@ -470,7 +481,7 @@ def evidence_wording(r: Report, language: str) -> list[Problem]:
         if not isinstance(words, str):
             continue
         what = "quote" if q.get("quote") else "evidence"
-        label = f"{r.label}, {what} {n}" + (f" (line {q['_line']})" if q.get("_line") else "")
+        label = item_label(r.label, what, n, q.get("_line"))
         fix = ("quote the words that give it" if what == "quote"
                else "state it in the note")
         for aspect, wanted in (("count", counts), ("value", value)):
