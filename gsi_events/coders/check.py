@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gsi_events.coders.quotes import explain_miss
-from gsi_events.compile.merge import evidence_word, locate
 from gsi_events.compile.pipeline import Compiled, compile_repository
 from gsi_events.compile.read import CODING_DIR, SECOND_CODING_DIR
+from gsi_events.compile.rows import evidence_word, locate
 
 
 @dataclass

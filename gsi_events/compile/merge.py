@@ -17,6 +17,7 @@ import polars as pl
 
 from gsi_events.compile import countries, schema
 from gsi_events.compile.read import Report, Repository, SourceRecord, record_label
+from gsi_events.compile.rows import coded, evidence_row, evidence_word, label, participant_row
 
 PUBLISHED_ORDER = {"day": 0, "month": 1, "year": 2, "unknown": 3}
 
@@ -201,17 +202,6 @@ def participant_names(r: Report) -> list[str]:
 # --- the tables -----------------------------------------------------------------------
 
 
-def locate(quote: str, source: SourceRecord | None) -> tuple[int, int] | None:
-    """Offsets of a quote in the NFC text: its first occurrence in the body, else anywhere."""
-    if source is None or source.text is None or not quote:
-        return None
-    body = source.body_span
-    i = source.text.find(quote, body[0]) if body else -1
-    if i < 0:
-        i = source.text.find(quote)
-    return (i, i + len(quote)) if i >= 0 else None
-
-
 def build_tables(repo: Repository) -> Tables:
     sources = {s.source_id: s for s in repo.sources}
     events_schema = schema.table("events")
@@ -291,33 +281,23 @@ def build_tables(repo: Repository) -> Tables:
         for n, p in enumerate(primary.participants, 1):
             code = p.get("country")
             rows["participants"].append({
-                **{k: v for k, v in p.items() if not k.startswith("_")},
-                "event_id": event_id, "participant_no": n,
+                **participant_row(primary, n, p),
                 "country_name": countries.names().get(code) if code else None,
                 "gw_code": countries.gw_codes().get(code) if code else None,
             })
-            prov["participants"].append((primary.file, _item_label(primary, "participant", n, p)))
+            prov["participants"].append((primary.file, label(primary, "participant", n, p)))
 
         for r in ordered:
             for n, q in enumerate(r.quotes, 1):
-                span = locate(q.get("quote") or "", sources.get(r.source_id))
-                rows["evidence"].append({
-                    **{k: v for k, v in q.items() if not k.startswith("_")},
-                    "event_id": event_id, "source_id": r.source_id, "quote_no": n,
-                    "char_start": span[0] if span else None,
-                    "char_end": span[1] if span else None,
-                })
-                prov["evidence"].append((r.file, _item_label(r, evidence_word(q), n, q)))
+                rows["evidence"].append(evidence_row(r, n, q, sources.get(r.source_id)))
+                prov["evidence"].append((r.file, label(r, evidence_word(q), n, q)))
             for n, link in enumerate(r.links, 1):
                 key = (event_id, link.get("relation"), link.get("target_event_id"))
                 if any((x["event_id"], x["relation"], x["target_event_id"]) == key
                        for x in rows["event_links"]):
                     continue
-                rows["event_links"].append({
-                    **{k: v for k, v in link.items() if not k.startswith("_")},
-                    "event_id": event_id,
-                })
-                prov["event_links"].append((r.file, _item_label(r, "link", n, link)))
+                rows["event_links"].append({**coded(link), "event_id": event_id})
+                prov["event_links"].append((r.file, label(r, "link", n, link)))
 
     not_summable = {x["event_id"] for x in rows["event_links"] if x["relation"] == "part_of"}
     for x in rows["event_links"]:
@@ -342,11 +322,6 @@ def evidence_kind(source_ids: Any, sources: dict[str, SourceRecord]) -> str:
     return "quoted" if archived else "cited"
 
 
-def evidence_word(item: dict[str, Any]) -> str:
-    """How an evidence entry is named in messages: a quote, or a cited passage."""
-    return "quote" if item.get("quote") is not None or item.get("note") is None else "evidence"
-
-
 def recommended(event: dict[str, Any], not_summable: set[str]) -> bool:
     """The recommended_for_aggregates rule, as schemas/events.yaml states it."""
     action = schema.table("events").field("action")
@@ -358,8 +333,3 @@ def recommended(event: dict[str, Any], not_summable: set[str]) -> bool:
         and event.get("count_best") is not None
         and event["event_id"] not in not_summable
     )
-
-
-def _item_label(r: Report, kind: str, n: int, item: dict[str, Any]) -> str:
-    line = item.get("_line")
-    return f"{r.label}, {kind} {n}" + (f" (line {line})" if line else "")

@@ -12,6 +12,7 @@ import polars as pl
 from gsi_events.compile import schema
 from gsi_events.compile.merge import Provenance
 from gsi_events.compile.read import Report, SourceRecord
+from gsi_events.compile.rows import evidence_row, label, participant_row
 from gsi_events.compile.validate.models import model, report_model
 from gsi_events.compile.validate.rules import NEEDS_QUOTE, Context, quoted_aspects
 from gsi_events.problems import Problem
@@ -235,8 +236,6 @@ def validate_reports(reports: list[Report], frames: dict[str, pl.DataFrame],
     `rejected` reports (with a value that could not be read, kept out of the tables) are
     checked the same way, their quotes too, leaving out the rules that read the unread
     value: every mistake in a file is reported in one run, not one per run."""
-    from gsi_events.compile.merge import locate
-
     groups: dict[tuple[str, frozenset[str]], tuple[list[dict[str, Any]], list[Provenance]]] = {}
 
     def add(table: str, r: Report, row: dict[str, Any], where: str) -> None:
@@ -245,26 +244,16 @@ def validate_reports(reports: list[Report], frames: dict[str, pl.DataFrame],
         rows.append(row)
         prov.append((r.file, where))
 
-    def item(r: Report, kind: str, n: int, x: dict[str, Any]) -> str:
-        line = x.get("_line")
-        return f"{r.label}, {kind} {n}" + (f" (line {line})" if line else "")
-
     for r in [*reports, *rejected]:
         # primary_source_id: a report's values come from its own source
         add("events", r, {"event_id": r.event_id, **r.fields,
                           "primary_source_id": r.source_id}, r.label)
         for n, p in enumerate(r.participants, 1):
-            add("participants", r, {**{k: v for k, v in p.items() if k != "_line"},
-                                    "event_id": r.event_id, "participant_no": n},
-                item(r, "participant", n, p))
+            add("participants", r, participant_row(r, n, p), label(r, "participant", n, p))
     for r in rejected:  # the quotes of the reports the evidence table does not hold
         for n, q in enumerate(r.quotes, 1):
-            span = locate(q.get("quote") or "", (archive or {}).get(r.source_id))
-            add("evidence", r, {**{k: v for k, v in q.items() if k != "_line"},
-                                "event_id": r.event_id, "source_id": r.source_id,
-                                "quote_no": n, "char_start": span[0] if span else None,
-                                "char_end": span[1] if span else None},
-                item(r, "quote", n, q))
+            add("evidence", r, evidence_row(r, n, q, (archive or {}).get(r.source_id)),
+                label(r, "quote", n, q))
     ctx = Context(frames=frames, archive=archive)
     problems: list[Problem] = []
     for (table, skip), (rows, prov) in groups.items():

@@ -1,0 +1,52 @@
+"""A report's items as table rows, and where each came from.
+
+The one place participant and evidence rows are built (a quote's offsets found in its
+source's text) and their records named in messages: for the tables (merge.py) and for
+the reports checked on their own (validate/run.py), so that both say the same thing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gsi_events.compile.read import Report, SourceRecord, item_label
+
+
+def locate(quote: str, source: SourceRecord | None) -> tuple[int, int] | None:
+    """Offsets of a quote in the NFC text: its first occurrence in the body, else anywhere."""
+    if source is None or source.text is None or not quote:
+        return None
+    body = source.body_span
+    i = source.text.find(quote, body[0]) if body else -1
+    if i < 0:
+        i = source.text.find(quote)
+    return (i, i + len(quote)) if i >= 0 else None
+
+
+def evidence_word(item: dict[str, Any]) -> str:
+    """How an evidence entry is named in messages: a quote, or a cited passage."""
+    return "quote" if item.get("quote") is not None or item.get("note") is None else "evidence"
+
+
+def label(r: Report, kind: str, n: int, item: dict[str, Any]) -> str:
+    """The record an item's row came from: "event ev-0002 (line 14), quote 2 (line 19)"."""
+    return item_label(r.label, kind, n, item.get("_line"))
+
+
+def coded(item: dict[str, Any]) -> dict[str, Any]:
+    """An item's values as read, without the reader's bookkeeping (`_line`)."""
+    return {k: v for k, v in item.items() if not k.startswith("_")}
+
+
+def participant_row(r: Report, n: int, p: dict[str, Any]) -> dict[str, Any]:
+    """The n-th participant of a report, as a participants row."""
+    return {**coded(p), "event_id": r.event_id, "participant_no": n}
+
+
+def evidence_row(r: Report, n: int, q: dict[str, Any], source: SourceRecord | None
+                 ) -> dict[str, Any]:
+    """The n-th evidence entry of a report, as an evidence row: a quote's offsets in its
+    source's archived text, or none (a cited source, a quote not found)."""
+    span = locate(q.get("quote") or "", source)
+    return {**coded(q), "event_id": r.event_id, "source_id": r.source_id, "quote_no": n,
+            "char_start": span[0] if span else None, "char_end": span[1] if span else None}
