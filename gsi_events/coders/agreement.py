@@ -51,8 +51,7 @@ FIELDS: dict[str, Any] = {
 
 
 def score(a: Report, b: Report) -> float:
-    action = schema.table("events").field("action")
-    kinds = {c.value: c.extra.get("kind") for c in action.categories}
+    kinds = schema.action_attribute("kind")
     s = 0.0
     if a.fields.get("action") == b.fields.get("action"):
         s += 4

@@ -204,8 +204,6 @@ def participant_names(r: Report) -> list[str]:
 
 def build_tables(repo: Repository) -> Tables:
     sources = {s.source_id: s for s in repo.sources}
-    events_schema = schema.table("events")
-    action = events_schema.field("action")
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     prov: dict[str, list[Provenance]] = defaultdict(list)
 
@@ -263,14 +261,8 @@ def build_tables(repo: Repository) -> Tables:
                 })
                 prov["discrepancies"].append((other.file, other.label))
 
-        cat = action.category(event["action"]) if event.get("action") in action.values else None
-        extra = cat.extra if cat else {}
-        context = extra.get("plover_context") or []
         event.update({
-            "cameo_code": extra.get("cameo"),
-            "plover_event": extra.get("plover_event"),
-            "plover_mode": extra.get("plover_mode"),
-            "plover_context": ";".join(context) if context else None,
+            **action_codes(event.get("action")),
             "n_sources": len({r.source_id for r in ordered}),
             "evidence_kind": evidence_kind((r.source_id for r in ordered), sources),
             "primary_source_id": primary.source_id,
@@ -322,14 +314,22 @@ def evidence_kind(source_ids: Any, sources: dict[str, SourceRecord]) -> str:
     return "quoted" if archived else "cited"
 
 
+def action_codes(action: str | None) -> dict[str, Any]:
+    """The CAMEO and PLOVER codes an action maps to, as schemas/events.yaml gives them."""
+    context = schema.action_attribute("plover_context").get(action) or []
+    return {
+        "cameo_code": schema.action_attribute("cameo").get(action),
+        "plover_event": schema.action_attribute("plover_event").get(action),
+        "plover_mode": schema.action_attribute("plover_mode").get(action),
+        "plover_context": ";".join(context) if context else None,
+    }
+
+
 def recommended(event: dict[str, Any], not_summable: set[str]) -> bool:
     """The recommended_for_aggregates rule, as schemas/events.yaml states it."""
-    action = schema.table("events").field("action")
-    if event.get("action") not in action.values:
-        return False
     return bool(
-        action.category(event["action"]).extra.get("aggregatable", False)
-        and event.get("status") in ("ongoing", "completed")
+        schema.action_attribute("aggregatable").get(event.get("action"))
+        and event.get("status") in schema.begun_statuses()
         and event.get("count_best") is not None
         and event["event_id"] not in not_summable
     )

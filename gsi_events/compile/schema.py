@@ -7,8 +7,10 @@ test-data generators) asks this module what a table looks like.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from gsi_events import paths
@@ -78,6 +80,15 @@ class Field:
 
     def category(self, value: str) -> Category:
         return next(c for c in self.categories if c.value == value)
+
+    def attribute(self, name: str) -> dict[str, Any]:
+        """value -> one attribute of each vocabulary value (an extra key on its category
+        in schemas/), None where a value has none."""
+        return {c.value: c.extra.get(name) for c in self.categories}
+
+    def values_with(self, name: str) -> tuple[str, ...]:
+        """The vocabulary values whose attribute `name` is true."""
+        return tuple(c.value for c in self.categories if c.extra.get(name))
 
 
 @dataclass(frozen=True)
@@ -204,6 +215,21 @@ def schemas() -> dict[str, TableSchema]:
 
 def table(name: str) -> TableSchema:
     return schemas()[name]
+
+
+@functools.cache
+def action_attribute(name: str) -> Mapping[str, Any]:
+    """action -> one of its attributes in schemas/events.yaml (`kind`, `statuses`,
+    `aggregatable`, `cameo`, `plover_event`, `plover_mode`, `plover_context`): the one
+    place the action vocabulary's attributes are read."""
+    return MappingProxyType(table("events").field("action").attribute(name))
+
+
+@functools.cache
+def begun_statuses() -> tuple[str, ...]:
+    """The statuses that say an event had begun when its source was published (`begun`
+    in schemas/events.yaml): it counts for aggregates, and is dated before publication."""
+    return table("events").field("status").values_with("begun")
 
 
 def polars_dtype(type_: str) -> Any:

@@ -89,7 +89,6 @@ from gsi_events.compile.read import INT_MAX, INT_MIN
 from gsi_events.testing.dataset import Dataset
 from gsi_events.testing.generate import (
     Edit,
-    actions,
     datasets,
     edits,
     example_dataset,
@@ -133,7 +132,6 @@ __all__ = [
     "Edit",
     "Mutation",
     "Target",
-    "actions",
     "compile_dataset",
     "datasets",
     "dates",

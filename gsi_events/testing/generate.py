@@ -15,7 +15,6 @@ import polars as pl
 from hypothesis import strategies as st
 
 from gsi_events.compile import schema
-from gsi_events.compile.validate.rules import BEGUN
 from gsi_events.testing.dataset import Dataset
 from gsi_events.testing.values import SENTINEL, dates, field_values, optional, span, text
 
@@ -24,10 +23,6 @@ def _ids(draw: Any, prefix: str, n: int) -> list[str]:
     nums = draw(st.lists(st.one_of(st.integers(1, 60), st.integers(1, 99_999)),
                          min_size=n, max_size=n, unique=True))
     return [f"{prefix}-{k:04d}" for k in nums]
-
-
-def actions() -> dict[str, dict[str, Any]]:
-    return {c.value: c.extra for c in schema.table("events").field("action").categories}
 
 
 def quote_aspects() -> tuple[str, ...]:
@@ -259,7 +254,7 @@ def datasets(draw: Any, min_sources: int = 1, max_sources: int = 4, min_events: 
     archived and a cited source; `kinds` limits the kinds of source (default: every kind
     in schemas/); `max_sources_per_event=1` gives data that `gsi_events.coders.export`
     can write back exactly."""
-    kind_of = actions()
+    statuses_of, kind_of = schema.action_attribute("statuses"), schema.action_attribute("kind")
     kinds = tuple(kinds or source_kinds())
     status_field = schema.table("events").field("status")
     n_sources = draw(st.integers(max(min_sources, 2 if multi else 1), max_sources))
@@ -277,9 +272,9 @@ def datasets(draw: Any, min_sources: int = 1, max_sources: int = 4, min_events: 
     is_umbrella: dict[str, bool] = {}
     for n, event_id in enumerate(event_ids):
         action = draw(st.sampled_from(sorted(kind_of)))
-        statuses = kind_of[action].get("statuses") or list(status_field.values)
+        statuses = statuses_of[action] or list(status_field.values)
         status = draw(st.sampled_from(list(statuses)))
-        action_kind[event_id] = kind_of[action].get("kind", "")
+        action_kind[event_id] = kind_of[action] or ""
         umbrella = draw(field_values("events", "umbrella"))
         is_umbrella[event_id] = umbrella
         k = min(len(source_ids), max_sources_per_event)
@@ -288,7 +283,7 @@ def datasets(draw: Any, min_sources: int = 1, max_sources: int = 4, min_events: 
         else:
             reporting = draw(st.lists(st.sampled_from(source_ids), min_size=1, max_size=k,
                                       unique=True))
-        bound = _published_by(sources, reporting) if status in BEGUN else None
+        bound = _published_by(sources, reporting) if status in schema.begun_statuses() else None
         for sid in reporting:
             r = draw(report(event_id, action, status, umbrella))
             _begun_by(r, bound)

@@ -63,11 +63,6 @@ def _dates_match(start: str, end: str, precision: str, allowed: tuple[str, ...])
     )
 
 
-def _action_attr(attr: str) -> dict[str, Any]:
-    f = schema.table("events").field("action")
-    return {cat.value: cat.extra.get(attr) for cat in f.categories}
-
-
 # --- sources ---------------------------------------------------------------------------
 
 
@@ -123,8 +118,9 @@ def body_markers_once(ctx: Context) -> pl.Expr:
 
 @rule("events.status_allowed_for_action")
 def status_allowed_for_action(ctx: Context) -> pl.Expr:
-    pairs = [f"{a}|{s}" for a, ss in _action_attr("statuses").items() for s in ss or ()]
-    return _ok_if_null("action", "status") | ~c("action").is_in(list(_action_attr("statuses"))) | (
+    statuses = schema.action_attribute("statuses")
+    pairs = [f"{a}|{s}" for a, ss in statuses.items() for s in ss or ()]
+    return _ok_if_null("action", "status") | ~c("action").is_in(list(statuses)) | (
         pl.concat_str([c("action"), c("status")], separator="|").is_in(pairs))
 
 
@@ -138,11 +134,6 @@ def date_order(ctx: Context) -> pl.Expr:
 def dates_match_precision(ctx: Context) -> pl.Expr:
     f = schema.table("events").field("date_precision")
     return _dates_match("date_start", "date_end", "date_precision", f.values)
-
-
-# Statuses that say the event had begun when its source was published (`completed`: it
-# had taken place; `ongoing`: it was under way): codebook, section 6.
-BEGUN = ("completed", "ongoing")
 
 
 def published_by(ctx: Context) -> dict[str, Any]:
@@ -162,7 +153,7 @@ def dates_before_publication(ctx: Context) -> pl.Expr:
     begun = c("date_start") <= latest
     ended = (c("status") != "completed") | (c("date_precision") != "day") | (
         c("date_end") <= latest)
-    return (~c("status").is_in(list(BEGUN))).fill_null(True) | latest.is_null() | (
+    return (~c("status").is_in(schema.begun_statuses())).fill_null(True) | latest.is_null() | (
         begun.fill_null(True) & ended.fill_null(True))
 
 
@@ -198,11 +189,11 @@ def value_complete(ctx: Context) -> pl.Expr:
 
 @rule("events.codes_match_action")
 def codes_match_action(ctx: Context) -> pl.Expr:
-    contexts = {k: ";".join(v or []) for k, v in _action_attr("plover_context").items()}
+    contexts = {k: ";".join(v or []) for k, v in schema.action_attribute("plover_context").items()}
     out = pl.lit(True)
-    for col, mapping in (("cameo_code", _action_attr("cameo")),
-                         ("plover_event", _action_attr("plover_event")),
-                         ("plover_mode", _action_attr("plover_mode")),
+    for col, mapping in (("cameo_code", schema.action_attribute("cameo")),
+                         ("plover_event", schema.action_attribute("plover_event")),
+                         ("plover_mode", schema.action_attribute("plover_mode")),
                          ("plover_context", contexts)):
         expected = c("action").replace_strict(mapping, default=None, return_dtype=pl.String)
         out = out & c(col).eq_missing(expected)
@@ -218,8 +209,8 @@ def not_summable(links: pl.DataFrame) -> list[str]:
 
 @rule("events.aggregates_flag_correct")
 def aggregates_flag_correct(ctx: Context) -> pl.Expr:
-    aggregatable = [a for a, v in _action_attr("aggregatable").items() if v]
-    expected = (c("action").is_in(aggregatable) & c("status").is_in(["ongoing", "completed"])
+    aggregatable = [a for a, v in schema.action_attribute("aggregatable").items() if v]
+    expected = (c("action").is_in(aggregatable) & c("status").is_in(schema.begun_statuses())
                 & c("count_best").is_not_null()
                 & ~c("event_id").is_in(not_summable(ctx.frames["event_links"])))
     return c("recommended_for_aggregates").eq_missing(expected.fill_null(False))
@@ -377,7 +368,7 @@ def link_not_to_itself(ctx: Context) -> pl.Expr:
 
 @rule("event_links.fulfils_links_delivery_to_pledge")
 def fulfils_links_delivery_to_pledge(ctx: Context) -> pl.Expr:
-    kinds = _action_attr("kind")
+    kinds = schema.action_attribute("kind")
     events = ctx.frames["events"]
     kind_of = {e: kinds.get(a) for e, a in events.select("event_id", "action").rows()}
     src = c("event_id").replace_strict(kind_of, default=None, return_dtype=pl.String)

@@ -45,8 +45,7 @@ def _distinct_unknown(case: Case) -> Target:
 
 
 def _statuses(action: str) -> list[str]:
-    f = schema.table("events").field("action")
-    return list(f.category(action).extra.get("statuses") or [])
+    return list(schema.action_attribute("statuses")[action] or [])
 
 
 @mutation("events.report_conflicts_canonical")

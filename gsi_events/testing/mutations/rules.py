@@ -9,7 +9,7 @@ import polars as pl
 from hypothesis import strategies as st
 
 from gsi_events.compile import schema
-from gsi_events.testing.generate import actions, evidence_of
+from gsi_events.testing.generate import evidence_of
 from gsi_events.testing.mutations import Case, Target, mutation
 from gsi_events.testing.mutations.tools import (
     event_target,
@@ -63,7 +63,7 @@ def _body_marker_twice(case: Case) -> Target:
 @mutation("events.dates_before_publication")
 def _after_publication(case: Case) -> Target:
     """A report of a completed event dated the day after its source was published."""
-    statuses = {a: v.get("statuses") or [] for a, v in actions().items()}
+    statuses = {a: v or [] for a, v in schema.action_attribute("statuses").items()}
     stem, i, r = pick_report(case)
     if "completed" not in statuses.get(r["action"], []):
         r["action"] = next(a for a, s in sorted(statuses.items()) if "completed" in s)
@@ -79,7 +79,7 @@ def _after_publication(case: Case) -> Target:
 @mutation("events.status_allowed_for_action")
 def _status(case: Case) -> Target:
     stem, i, r = pick_report(case)
-    allowed = actions()[r["action"]].get("statuses") or []
+    allowed = schema.action_attribute("statuses")[r["action"]] or []
     r["status"] = next(s for s in schema.table("events").field("status").values
                        if s not in allowed)
     return report_target(case, stem, i)
@@ -236,7 +236,7 @@ def _dangling_link(case: Case) -> Target:
 def _fulfils(case: Case) -> Target:
     events = case.dataset.event_ids()
     a, b = case.draw(st.lists(st.sampled_from(events), min_size=2, max_size=2, unique=True))
-    kind = {e: actions()[case.dataset.reports_of(e)[0][2]["action"]].get("kind")
+    kind = {e: schema.action_attribute("kind")[case.dataset.reports_of(e)[0][2]["action"]]
             for e in (a, b)}
     if kind[a] == "delivery" and kind[b] == "pledge":
         a, b = b, a
