@@ -172,10 +172,11 @@ def metadata_problems(record: dict[str, Any], rel: str) -> list[Problem]:
         if f.pattern and isinstance(v, str) and not re.search(f.pattern, v):
             problems.append(Problem(rel, "new source", f"sources.{f.name}.pattern",
                 f"{f.name} {v!r} is not of the form {f.pattern}"))
-    from gsi_events.compile.countries import iso639_1_codes
+    from gsi_events.compile.countries import CODELISTS
 
     language = record.get("language")
-    if language not in iso639_1_codes():
+    codelist = table.field("language").codelist or ""
+    if language not in CODELISTS[codelist].codes():
         problems.append(Problem(rel, "new source", "sources.language.codelist",
             f"language {language!r} is not an ISO 639-1 two-letter code (e.g. en, zh)"))
     return problems

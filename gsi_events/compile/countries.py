@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
 
 
@@ -52,3 +54,21 @@ def iso4217_codes() -> frozenset[str]:
     import pycountry
 
     return frozenset(c.alpha_3 for c in pycountry.currencies)
+
+
+@dataclass(frozen=True)
+class CodeList:
+    """An external code list a field's values must come from (`codelist` in schemas/)."""
+
+    codes: Callable[[], frozenset[str]]
+    words: str  # what a value must be, as messages say it
+
+
+# The code lists schemas/ may name: the one registry, for the checks and their messages.
+CODELISTS: dict[str, CodeList] = {
+    "iso3166_alpha3": CodeList(iso3_codes, "an ISO 3166-1 alpha-3 country code (e.g. CHN, SRB)"),
+    "iso3166_alpha3_list": CodeList(
+        iso3_codes, "a list of ISO 3166-1 alpha-3 country codes separated by ';'"),
+    "iso639_1": CodeList(iso639_1_codes, "an ISO 639-1 two-letter language code (e.g. en, zh)"),
+    "iso4217": CodeList(iso4217_codes, "an ISO 4217 currency code (e.g. USD, CNY)"),
+}

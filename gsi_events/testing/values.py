@@ -141,9 +141,9 @@ def span(draw: Any, precision: str, published: bool = False
 
 
 def codes(f: Field) -> list[str]:
-    from gsi_events.compile.validate.models import CODELISTS
+    from gsi_events.compile.countries import CODELISTS
 
-    return sorted(CODELISTS[f.codelist or ""]())
+    return sorted(CODELISTS[f.codelist or ""].codes())
 
 
 @functools.cache

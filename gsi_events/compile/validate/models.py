@@ -6,7 +6,6 @@ Every check is named with a stable rule id ("events.count_order",
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pandera.polars as pa
@@ -25,13 +24,6 @@ c = pl.col
 # joiners, the byte-order mark, the soft hyphen) and the line and paragraph separators.
 # They hide in text, change how it displays, or make two equal names differ.
 INVISIBLE = r"[[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]&&[^\t\n]]"
-
-CODELISTS: dict[str, Callable[[], frozenset[str]]] = {
-    "iso3166_alpha3": countries.iso3_codes,
-    "iso3166_alpha3_list": countries.iso3_codes,
-    "iso639_1": countries.iso639_1_codes,
-    "iso4217": countries.iso4217_codes,
-}
 
 
 def expr_check(rule_id: str, expr: pl.Expr) -> pa.Check:
@@ -52,7 +44,7 @@ def field_checks(table: str, f: Field) -> list[pa.Check]:
     if f.categories:
         checks.append(expr_check(f"{rid}.vocabulary", col.is_in(list(f.values))))
     if f.codelist:
-        codes = sorted(CODELISTS[f.codelist]())
+        codes = sorted(countries.CODELISTS[f.codelist].codes())
         if f.separator:
             ok = col.str.split(f.separator).list.eval(pl.element().is_in(codes)).list.all()
         else:

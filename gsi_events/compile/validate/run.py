@@ -9,7 +9,7 @@ from typing import Any
 import pandera.polars as pa
 import polars as pl
 
-from gsi_events.compile import schema
+from gsi_events.compile import countries, schema
 from gsi_events.compile.merge import Provenance
 from gsi_events.compile.read import Report, SourceRecord
 from gsi_events.compile.rows import evidence_row, label, participant_row
@@ -17,12 +17,6 @@ from gsi_events.compile.validate.models import model, report_model
 from gsi_events.compile.validate.rules import NEEDS_QUOTE, Context, quoted_aspects
 from gsi_events.problems import Problem
 
-CODELIST_WORDS = {
-    "iso3166_alpha3": "an ISO 3166-1 alpha-3 country code (e.g. CHN, SRB)",
-    "iso3166_alpha3_list": "a list of ISO 3166-1 alpha-3 country codes separated by ';'",
-    "iso639_1": "an ISO 639-1 two-letter language code (e.g. en, zh)",
-    "iso4217": "an ISO 4217 currency code (e.g. USD, CNY)",
-}
 PANDERA_CHECKS = {"not_nullable": "required", "column_in_dataframe": "missing"}
 
 
@@ -77,7 +71,7 @@ def message(rule_id: str, row: dict[str, Any] | None, failure: dict[str, Any],
             return (f"{f.key} {_shown(value)} is not in the vocabulary{hint} "
                     f"(allowed: {', '.join(f.values)})")
         if kind == "codelist":
-            return f"{f.key} {_shown(value)} is not {CODELIST_WORDS[f.codelist or '']}"
+            return f"{f.key} {_shown(value)} is not {countries.CODELISTS[f.codelist or ''].words}"
         if kind == "minimum":
             return f"{f.key} must be at least {f.minimum}, found {_shown(value)}"
         if kind == "maximum":
