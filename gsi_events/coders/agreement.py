@@ -21,6 +21,7 @@ from gsi_events.compile.read import (
     SECOND_CODING_DIR,
     Report,
     Repository,
+    coding_files_in,
     read_repository,
 )
 
@@ -180,10 +181,8 @@ def compare(a: Repository, b: Repository) -> Agreement:
 
 def agreement(root: Path) -> tuple[Agreement, list[Any]]:
     """Compare coding/ with coding/second/; also return the problems reading them."""
-    main_files = [p for p in (root / CODING_DIR).glob("*.yaml") if p.name != "retired.yaml"]
-    second_files = sorted((root / SECOND_CODING_DIR).glob("*.yaml"))
-    a = read_repository(root, main_files)
-    b = read_repository(root, second_files)
+    a = read_repository(root, coding_files_in(root, CODING_DIR))
+    b = read_repository(root, coding_files_in(root, SECOND_CODING_DIR))
     return compare(a, b), a.problems + b.problems
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from gsi_events.coders.quotes import explain_miss
 from gsi_events.compile.pipeline import Compiled, compile_repository
-from gsi_events.compile.read import CODING_DIR, SECOND_CODING_DIR
+from gsi_events.compile.read import CODING_DIR, SECOND_CODING_DIR, coding_files_in
 from gsi_events.compile.rows import evidence_word, locate
 
 
@@ -28,11 +28,10 @@ class QuoteReport:
 
 def sibling_files(root: Path, path: Path) -> list[Path]:
     """The coding files compiled with `path`: its own set (main or second coder)."""
-    folder = root / (SECOND_CODING_DIR if path.parent.resolve() == (root / SECOND_CODING_DIR
-                                                                     ).resolve() else CODING_DIR)
-    others = [p for p in folder.glob("*.yaml")
-              if p.name != "retired.yaml" and p.resolve() != path.resolve()
-              and p.stem.split(".")[0] != path.stem.split(".")[0]]
+    folder = (SECOND_CODING_DIR if path.parent.resolve() == (root / SECOND_CODING_DIR).resolve()
+              else CODING_DIR)
+    others = [p for p in coding_files_in(root, folder)
+              if p.resolve() != path.resolve() and p.stem.split(".")[0] != path.stem.split(".")[0]]
     return [*others, path]
 
 

@@ -534,6 +534,13 @@ def read_retired(root: Path) -> tuple[dict[str, set[str]], list[Problem]]:
     return out, problems
 
 
+def coding_files_in(root: Path, folder: str = CODING_DIR) -> list[Path]:
+    """The coding files of one coder's folder (coding/, or coding/second/), by name: its
+    YAML files but the list of retired ids."""
+    return sorted((p for p in (root / folder).glob("*.yaml")
+                   if p.relative_to(root).as_posix() != RETIRED_FILE), key=lambda p: p.name)
+
+
 def read_repository(root: Path, coding_files: Sequence[Path] | None = None) -> Repository:
     """Read every source record and coding file below root; collect all problems."""
     repo = Repository(root=root)
@@ -542,9 +549,7 @@ def read_repository(root: Path, coding_files: Sequence[Path] | None = None) -> R
         repo.problems += problems
         if record is not None:
             repo.sources.append(record)
-    files = coding_files
-    if files is None:
-        files = [p for p in (root / CODING_DIR).glob("*.yaml") if p.name != "retired.yaml"]
+    files = coding_files_in(root) if coding_files is None else coding_files
     for path in sorted(files, key=lambda p: p.name):
         coding, problems = read_coding(path, root)
         repo.problems += problems
