@@ -29,24 +29,19 @@ def run_case(case: Case, root: Path, rule_id: str | None = None) -> list[Any]:
     parse-stage rules). With table edits the files are read and merged, the edits made,
     and the tables validated."""
     from gsi_events.compile.merge import build_tables
-    from gsi_events.compile.pipeline import compile_repository
+    from gsi_events.compile.pipeline import compile_read, table_problems
     from gsi_events.compile.read import read_repository
-    from gsi_events.compile.validate.run import validate_tables
 
     case.dataset.write(root)
-    if not case.table_edits:
-        if rule_id is not None:
-            read = read_repository(root).problems
-            if any(p.rule == rule_id for p in read):
-                return read
-        return compile_repository(root).problems
     repo = read_repository(root)
+    if not case.table_edits:
+        if rule_id is not None and any(p.rule == rule_id for p in repo.problems):
+            return repo.problems
+        return compile_read(repo).problems
     tables = build_tables(repo)
     for edit in case.table_edits:
         edit(tables)
-    archive = {s.source_id: s for s in repo.sources}
-    return sorted(set(repo.problems + validate_tables(tables.frames, tables.provenance,
-                                                      archive)))
+    return sorted(set(repo.problems + table_problems(repo, tables)))
 
 
 def minimal(strategy: st.SearchStrategy[Any]) -> Any:
