@@ -11,7 +11,8 @@ explaining misses, inside merging and validation), hashing (sha256, inside readi
 validation), agreement (build only) and writing (Parquet and CSV, build only). Stages
 nest, so they do not add up to the total. This script reads the child's peak memory
 (maximum resident set) and whole-process wall time (imports included) from the
-operating system. Figures are medians over --runs runs.
+operating system, and its CPU time (user + system: steadier than wall time on a busy
+machine). Figures are medians over --runs runs.
 
 Scenarios:
 - validate-cold: no parse cache (.gsi-events-cache/ deleted first);
@@ -81,9 +82,9 @@ def _patch_everywhere(original: Callable[..., Any], wrapper: Callable[..., Any])
 def install_timers() -> dict[str, float]:
     import importlib
 
-    import gsi_events.build.release  # noqa: F401  (load every module that is patched)
-    import gsi_events.cli  # noqa: F401
-    import gsi_events.coders.check  # noqa: F401
+    import gsi_events.build.release  # load every module that is patched
+    import gsi_events.cli
+    import gsi_events.coders.check
     import gsi_events.compile.pipeline  # noqa: F401
 
     spent = {stage: 0.0 for stage in STAGES}
@@ -163,6 +164,7 @@ def run_child(argv: list[str]) -> dict[str, Any]:
         data = json.loads(result.read_text())
     data["process"] = wall
     data["peak_mb"] = usage.ru_maxrss / 1024  # kilobytes on Linux
+    data["cpu"] = usage.ru_utime + usage.ru_stime
     return data
 
 
@@ -203,6 +205,7 @@ def medians(results: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "in_process": med([r["in_process"] for r in results]),
         "process": med([r["process"] for r in results]),
+        "cpu": med([r["cpu"] for r in results]),
         "peak_mb": med([r["peak_mb"] for r in results]),
         "stages": {s: med([r["stages"][s] for r in results]) for s in STAGES},
         "exit": sorted({r["exit"] for r in results}),
@@ -211,9 +214,9 @@ def medians(results: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def table(rows: list[tuple[int, str, dict[str, Any]]]) -> str:
-    head = ("| sources | scenario | in-process s | whole process s | peak MB | "
+    head = ("| sources | scenario | in-process s | whole process s | process CPU s | peak MB | "
             + " | ".join(STAGES) + " |")
-    lines = [head, "|" + "---|" * (5 + len(STAGES))]
+    lines = [head, "|" + "---|" * (6 + len(STAGES))]
     for n, name, m in rows:
         stages = " | ".join(f"{m['stages'][s]:.2f}" for s in STAGES)
         lines.append(f"| {n:,} | {name} | {m['in_process']:.2f} | {m['process']:.2f} | "
@@ -241,7 +244,8 @@ def main() -> None:
             m = medians(scenario(name, root, args.runs, args.work / "build-out"))
             rows.append((n, name, m))
             print(f"{n} {name}: {m['in_process']:.2f} s in-process, {m['process']:.2f} s "
-                  f"whole, {m['peak_mb']:.0f} MB, exit {m['exit']}: {m['last']}",
+                  f"whole, {m['cpu']:.2f} s CPU, {m['peak_mb']:.0f} MB, exit {m['exit']}: "
+                  f"{m['last']}",
                   file=sys.stderr)
     print(f"Medians of {args.runs} runs; python {sys.version.split()[0]}, "
           f"{os.cpu_count()} cores.")

@@ -18,6 +18,7 @@ from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
+from gsi_events.compile import fastyaml
 from gsi_events.fileops import outside, read_regular
 from gsi_events.problems import Problem
 
@@ -129,10 +130,21 @@ def read_yaml(path: Path, rel: str, root: Path | None = None) -> tuple[Any, list
         line = raw[: e.start].count(b"\n") + 1
         return None, [Problem(rel, f"line {line}", "file.utf8",
             f"is not valid UTF-8 (byte {e.start}); save it as UTF-8")]
+    return parse_text(text, rel)
+
+
+def parse_text(text: str, rel: str, fast: bool = True) -> tuple[Any, list[Problem]]:
+    """The data of a file's text, or None and the problems that stop it being read. The
+    fast path (`fastyaml`, libyaml) reads what it is sure to read as the precise one
+    (ruamel.yaml) does; everything else, and every file with a problem, the precise one."""
     problems = check_text(text, rel)
     directive = version_problem(text, rel)
     if problems or directive:
         return None, problems + ([directive] if directive else [])
+    if fast:
+        data = fastyaml.load(text)
+        if data is not fastyaml.UNSURE:
+            return data, []
     try:
         data = _yaml().load(text)
     except RecursionError:
