@@ -55,8 +55,8 @@ STAGES: dict[str, list[tuple[str, str]]] = {
     "merging": [("gsi_events.compile.merge", "build_tables")],
     "validation": [("gsi_events.compile.validate.run", "validate_tables"),
                    ("gsi_events.compile.validate.run", "validate_reports"),
-                   ("gsi_events.compile.read", "conflicting_reports"),
-                   ("gsi_events.compile.read", "cross_file_problems")],
+                   ("gsi_events.compile.crossfile", "conflicting_reports"),
+                   ("gsi_events.compile.crossfile", "cross_file_problems")],
     "quotes": [("gsi_events.compile.merge", "locate"),
                ("gsi_events.coders.quotes", "explain_miss")],
     "hashing": [("gsi_events.loading", "sha256"), ("gsi_events.compile.cache", "digest")],
@@ -220,7 +220,7 @@ def table(rows: list[tuple[int, str, dict[str, Any]]]) -> str:
     for n, name, m in rows:
         stages = " | ".join(f"{m['stages'][s]:.2f}" for s in STAGES)
         lines.append(f"| {n:,} | {name} | {m['in_process']:.2f} | {m['process']:.2f} | "
-                     f"{m['peak_mb']:.0f} | {stages} |")
+                     f"{m['cpu']:.2f} | {m['peak_mb']:.0f} | {stages} |")
     return "\n".join(lines)
 
 

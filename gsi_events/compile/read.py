@@ -16,9 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gsi_events.compile import schema, written
+from gsi_events.compile import schema
 from gsi_events.compile.schema import Field
-from gsi_events.compile.yamlio import MAX_FILE_BYTES, line_of, outside_problem, read_yaml
+from gsi_events.compile.yamlio import (
+    MAX_FILE_BYTES,
+    line_of,
+    outside_problem,
+    parse_bytes,
+    read_bytes,
+    read_yaml,
+)
 from gsi_events.fileops import read_regular
 from gsi_events.problems import Problem
 
@@ -243,14 +250,32 @@ def parse_record(
 # --- the archive ---------------------------------------------------------------------
 
 
+@dataclass
+class ParsedSource:
+    """What a source record's YAML says: the part of reading that depends on its bytes
+    alone (gsi_events.compile.cache keeps it); `with_text` adds the archived text."""
+
+    row: dict[str, Any] | None  # typed fields, source_id included; None: not a record
+    line: int | None
+    valid: bool  # no problem with its own values
+    problems: list[Problem]
+
+
 def read_source(path: Path, root: Path) -> tuple[SourceRecord | None, list[Problem]]:
     rel = path.relative_to(root).as_posix()
-    source_id = path.stem
-    data, problems = read_yaml(path, rel, root)
+    raw, problems = read_bytes(path, rel, root)
+    if raw is None:
+        return None, problems
+    return with_text(parse_source(raw, rel, path.stem), path, root)
+
+
+def parse_source(raw: bytes, rel: str, source_id: str) -> ParsedSource:
+    data, problems = parse_bytes(raw, rel)
     if data is None:
-        return None, problems or [Problem(rel, record_label("source", source_id, None),
-            "sources.not_a_mapping", "the source record is empty; it is a mapping of the "
-            "sources fields (publisher, url, ...)")]
+        return ParsedSource(None, None, False, problems or [Problem(
+            rel, record_label("source", source_id, None), "sources.not_a_mapping",
+            "the source record is empty; it is a mapping of the sources fields (publisher, "
+            "url, ...)")])
     label = record_label("source", source_id, line_of(data))
     if not SOURCE_FILE.match(source_id):
         problems.append(Problem(rel, label, "archive.file_name",
@@ -259,7 +284,20 @@ def read_source(path: Path, root: Path) -> tuple[SourceRecord | None, list[Probl
     row, found = parse_record(data, table.coded_fields, (), rel, label, "sources")
     problems += found
     row["source_id"] = source_id
-    record = SourceRecord(row=row, file=rel, line=line_of(data))
+    return ParsedSource(row, line_of(data), not found, problems)
+
+
+def with_text(parsed: ParsedSource, path: Path, root: Path
+              ) -> tuple[SourceRecord | None, list[Problem]]:
+    """The source record with its archived text read (bytes and NFC text), and the
+    problems of both."""
+    problems = list(parsed.problems)
+    if parsed.row is None:
+        return None, problems
+    rel = path.relative_to(root).as_posix()
+    label = record_label("source", parsed.row["source_id"], parsed.line)
+    row = parsed.row
+    record = SourceRecord(row=row, file=rel, line=parsed.line)
     text_path = path.with_suffix(".txt")
     if row.get("kind") == "cited":
         if text_path.exists():
@@ -279,13 +317,13 @@ def read_source(path: Path, root: Path) -> tuple[SourceRecord | None, list[Probl
         except (OSError, ValueError) as e:  # unreadable, a device, far too large
             problems.append(Problem(text_path.relative_to(root).as_posix(), label,
                 "file.unreadable", f"cannot be read: {getattr(e, 'strerror', None) or e}"))
-            return (record if not found else None), problems
+            return (record if parsed.valid else None), problems
         try:
             record.text = unicodedata.normalize("NFC", record.raw.decode("utf-8"))
         except UnicodeDecodeError:
             problems.append(Problem(rel, label, "archive.text_utf8",
                 "the archived text is not valid UTF-8"))
-    return (record if not found else None), problems
+    return (record if parsed.valid else None), problems
 
 
 # --- coding files --------------------------------------------------------------------
@@ -425,7 +463,13 @@ def _value_problem(rule: str) -> bool:
 
 def read_coding(path: Path, root: Path) -> tuple[Coding | None, list[Problem]]:
     rel = path.relative_to(root).as_posix()
-    data, problems = read_yaml(path, rel, root)
+    raw, problems = read_bytes(path, rel, root)
+    return (None, problems) if raw is None else parse_coding(raw, rel, path.stem)
+
+
+def parse_coding(raw: bytes, rel: str, stem: str) -> tuple[Coding | None, list[Problem]]:
+    """A coding file from its bytes (`rel` its path, `stem` its name without .yaml)."""
+    data, problems = parse_bytes(raw, rel)
     if data is None:
         return None, problems or [Problem(rel, "", "coding.not_a_mapping",
             "the file is empty; a coding file is a mapping with the keys source, coder and "
@@ -442,7 +486,7 @@ def read_coding(path: Path, root: Path) -> tuple[Coding | None, list[Problem]]:
         problems.append(Problem(rel, "line 1", "coding.source",
             "source must name the coded source's id (src-0001)"))
         return None, problems
-    if path.stem.split(".")[0] != source_id:
+    if stem.split(".")[0] != source_id:
         problems.append(Problem(rel, "line 1", "coding.file_name",
             f"the file codes {source_id} and must be named {source_id}.yaml"))
     coder = data.get("coder")
@@ -468,36 +512,6 @@ def read_coding(path: Path, root: Path) -> tuple[Coding | None, list[Problem]]:
         (rejected if found else reports).append(report)
     return Coding(source_id=source_id, coder=str(coder or ""), reports=reports, file=rel,
                   rejected=rejected), problems
-
-
-def evidence_wording(r: Report, language: str) -> list[Problem]:
-    """Evidence that supports a count, a money value or a date says it in writing."""
-    problems: list[Problem] = []
-    counts = {r.fields.get(k) for k in ("count_best", "count_low", "count_high")} - {None}
-    value = {r.fields.get("value_amount")} - {None}
-    for n, q in enumerate(r.quotes, 1):
-        words = q.get("quote") or q.get("note")
-        supports = set(str(q.get("supports") or "").split(";"))
-        if not isinstance(words, str):
-            continue
-        what = "quote" if q.get("quote") else "evidence"
-        label = item_label(r.label, what, n, q.get("_line"))
-        fix = ("quote the words that give it" if what == "quote"
-               else "state it in the note")
-        for aspect, wanted in (("count", counts), ("value", value)):
-            if aspect in supports and wanted and not written.has_number(words, wanted,
-                                                                          language):
-                shown = ", ".join(f"{v:,}" for v in sorted(wanted))
-                problems.append(Problem(r.file, label, f"evidence.{aspect}_written",
-                    f"supports {aspect}, but {words!r} writes none of the coded numbers "
-                    f"({shown}) in digits (2,700 or 2700) or words (two thousand seven "
-                    f"hundred; a dozen); {fix}"))
-        if ("date" in supports and r.fields.get("date_precision") not in (None, "unknown")
-                and not written.has_date(words, language)):
-            problems.append(Problem(r.file, label, "evidence.date_written",
-                f"supports date, but {words!r} holds no date or date expression (a year, a "
-                f"month or weekday, or words such as 'last week'); {fix}"))
-    return problems
 
 
 def read_retired(root: Path) -> tuple[dict[str, set[str]], list[Problem]]:
@@ -557,88 +571,7 @@ def read_repository(root: Path, coding_files: Sequence[Path] | None = None) -> R
             repo.codings.append(coding)
     repo.retired, problems = read_retired(root)
     repo.problems += problems
+    from gsi_events.compile.crossfile import cross_file_problems
+
     repo.problems += cross_file_problems(repo)
     return repo
-
-
-def cross_file_problems(repo: Repository) -> list[Problem]:
-    """Rules that span files but come before the tables: what the tables cannot show."""
-    problems: list[Problem] = []
-    known = {s.source_id for s in repo.sources}
-    by_source: dict[str, str] = {}
-    for c in repo.codings:
-        if c.source_id not in known:  # no quote can be found: checked, but not tabled
-            c.rejected, c.reports = [*c.rejected, *c.reports], []
-        if c.source_id not in known and (repo.root / ARCHIVE_DIR / f"{c.source_id}.yaml").exists():
-            continue  # the source record is broken; its own problems say why
-        if c.source_id not in known:
-            problems.append(Problem(c.file, "line 1", "coding.unknown_source",
-                f"codes {c.source_id}, but there is no source record "
-                f"{ARCHIVE_DIR}/{c.source_id}.yaml; archive the source first "
-                "(gsi-events add-source)"))
-        if c.source_id in by_source:
-            problems.append(Problem(c.file, "line 1", "coding.source_twice",
-                f"{c.source_id} is already coded in {by_source[c.source_id]}; a source has "
-                "one coding file (a second coder's goes in coding/second/)"))
-        by_source[c.source_id] = c.file
-        for r in [*c.reports, *c.rejected]:
-            if r.event_id in repo.retired.get("events", set()):
-                problems.append(Problem(c.file, r.label, "events.retired_id",
-                    f"{r.event_id} is retired (coding/retired.yaml) and is never reused; "
-                    "give the event a new id"))
-    for s in repo.sources:
-        if s.source_id in repo.retired.get("sources", set()):
-            problems.append(Problem(s.file, record_label("source", s.source_id, s.line),
-                "sources.retired_id", f"{s.source_id} is retired and is never reused"))
-    sources = {s.source_id: s for s in repo.sources}
-    for c in repo.codings:
-        source = sources.get(c.source_id)
-        language = str(source.row.get("language") or "en") if source else "en"
-        for r in [*c.reports, *c.rejected]:
-            problems += evidence_wording(r, language)
-    canon: dict[str, list[Report]] = {}
-    for r in repo.reports:
-        if r.canonical:
-            canon.setdefault(r.event_id, []).append(r)
-    for event_id, reports in canon.items():
-        if len(reports) > 1:
-            for r in reports:
-                problems.append(Problem(r.file, r.label, "events.canonical_once",
-                    f"{len(reports)} reports of {event_id} are marked canonical; mark one"))
-    coded = {r.event_id for c in repo.codings for r in [*c.reports, *c.rejected]}
-    for c in repo.codings:
-        for r in [*c.reports, *c.rejected]:
-            for other in sorted(set(r.distinct_from) - coded):
-                why = (" (it is retired: coding/retired.yaml)"
-                       if other in repo.retired.get("events", set()) else "")
-                problems.append(Problem(c.file, r.label, "events.distinct_from.unknown_event",
-                    f"distinct_from names {other}, which no coding file reports{why}; name "
-                    "an event that is coded, or remove the entry"))
-    return problems
-
-
-def conflicting_reports(reports: Iterable[Report], canonical: dict[str, dict[str, Any]]
-                        ) -> list[Problem]:
-    """A report whose action or status differs from its event's canonical value (a row
-    of the events table, by event id) is an error, unless the report records that it
-    disagrees (`disagrees`): a source that says something else may be of another event.
-    A recorded disagreement is still listed in the discrepancies table."""
-    reports = list(reports)
-    files = {r.source_id: r.file for r in reports}
-    problems: list[Problem] = []
-    for r in reports:
-        row = canonical.get(r.event_id)
-        if row is None or r.source_id == row.get("primary_source_id"):
-            continue
-        primary = str(row.get("primary_source_id"))
-        for name in DISAGREEABLE:
-            mine, canon = r.fields.get(name), row.get(name)
-            if mine is None or canon is None or mine == canon or name in r.disagrees:
-                continue
-            problems.append(Problem(r.file, r.label, "events.report_conflicts_canonical",
-                f"{name} {mine!r} contradicts {r.event_id}'s canonical {name} {canon!r}, "
-                f"from its primary source {primary} ({files.get(primary, 'no coding file')})."
-                f" If {r.source_id} reports another event, give it its own id; if the "
-                f"sources disagree, record it in this report: 'disagrees: [{{field: {name}, "
-                "reason: ...}]' (the discrepancies table keeps both readings)"))
-    return problems

@@ -114,16 +114,28 @@ def version_problem(text: str, rel: str) -> Problem | None:
 def read_yaml(path: Path, rel: str, root: Path | None = None) -> tuple[Any, list[Problem]]:
     """The file's data, or None and the problems that stop it being read. With `root`,
     a file that leads out of that checkout through a symbolic link is not read."""
+    raw, problems = read_bytes(path, rel, root)
+    return (None, problems) if raw is None else parse_bytes(raw, rel)
+
+
+def read_bytes(path: Path, rel: str, root: Path | None = None
+               ) -> tuple[bytes | None, list[Problem]]:
+    """A regular file's bytes, or None and why it cannot be read (with `root`: a file
+    that leads out of that checkout through a symbolic link is not read)."""
     if root is not None:
         away = outside_problem(path, root, rel)
         if away is not None:
             return None, [away]
     try:
-        raw = read_regular(path, MAX_FILE_BYTES)
+        return read_regular(path, MAX_FILE_BYTES), []
     except OSError as e:
         return None, [Problem(rel, "", "file.unreadable", f"cannot be read: {e.strerror}")]
     except ValueError as e:  # a named pipe (which would hang), a device, a huge file
         return None, [Problem(rel, "", "file.unreadable", f"cannot be read: it {e}")]
+
+
+def parse_bytes(raw: bytes, rel: str) -> tuple[Any, list[Problem]]:
+    """A file's data from its bytes, or None and the problems that stop it being read."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:

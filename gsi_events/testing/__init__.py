@@ -38,7 +38,7 @@ Public API
     Every rule id validation can report: the field checks and keys of the pandera
     models built from `schemas/`, the cross-field and cross-table rules listed under
     `rules:` in `schemas/`, and the parse-stage rules found in the reading code
-    (`gsi_events/compile/read.py`, `yamlio.py`).
+    (`gsi_events/compile/read.py`, `crossfile.py`, `yamlio.py`).
 
 `MUTATIONS`, `mutate(rule_id, dataset, draw)`
     For each rule id, a targeted mutation that breaks that rule in a valid dataset and

@@ -16,7 +16,8 @@ from gsi_events.compile import schema
 # The modules that read the hand-written files and raise parse-stage Problems with
 # literal rule ids (or ids built from parts in an f-string). A module that starts raising
 # Problems before the tables are built belongs here.
-READING_MODULES = ("gsi_events.compile.read", "gsi_events.compile.yamlio")
+READING_MODULES = ("gsi_events.compile.read", "gsi_events.compile.crossfile",
+                   "gsi_events.compile.yamlio")
 
 
 def parse_rule_templates() -> list[str]:
