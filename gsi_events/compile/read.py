@@ -555,23 +555,38 @@ def coding_files_in(root: Path, folder: str = CODING_DIR) -> list[Path]:
                    if p.relative_to(root).as_posix() != RETIRED_FILE), key=lambda p: p.name)
 
 
-def read_repository(root: Path, coding_files: Sequence[Path] | None = None) -> Repository:
-    """Read every source record and coding file below root; collect all problems."""
-    repo = Repository(root=root)
-    for path in sorted((root / ARCHIVE_DIR).glob("*.yaml")):
-        record, problems = read_source(path, root)
-        repo.problems += problems
-        if record is not None:
-            repo.sources.append(record)
-    files = coding_files_in(root) if coding_files is None else coding_files
-    for path in sorted(files, key=lambda p: p.name):
-        coding, problems = read_coding(path, root)
-        repo.problems += problems
-        if coding is not None:
-            repo.codings.append(coding)
-    repo.retired, problems = read_retired(root)
-    repo.problems += problems
+def read_repository(root: Path, coding_files: Sequence[Path] | None = None,
+                    sources: Sequence[SourceRecord] | None = None) -> Repository:
+    """Read every source record and coding file below root; collect all problems. Each
+    file's own result comes from the parse cache when its bytes were read before
+    (gsi_events.compile.cache). `sources`: records read already (their problems too), so
+    that a second reading of coding files does not read archive/ again."""
+    from gsi_events.compile import cache
     from gsi_events.compile.crossfile import cross_file_problems
 
+    repo = Repository(root=root)
+    store = cache.Store(root)
+    try:
+        if sources is not None:
+            repo.sources = list(sources)
+        else:
+            paths = sorted((root / ARCHIVE_DIR).glob("*.yaml"))
+            for path, parsed, problems in cache.read_files(root, "source", paths, store):
+                if parsed is not None:
+                    record, problems = with_text(parsed, path, root)
+                    if record is not None:
+                        repo.sources.append(record)
+                repo.problems += problems
+        files = coding_files_in(root) if coding_files is None else coding_files
+        files = sorted(files, key=lambda p: p.name)
+        for _, result, problems in cache.read_files(root, "coding", files, store):
+            coding, found = result if result is not None else (None, [])
+            repo.problems += problems + found
+            if coding is not None:
+                repo.codings.append(coding)
+    finally:
+        store.close()
+    repo.retired, problems = read_retired(root)
+    repo.problems += problems
     repo.problems += cross_file_problems(repo)
     return repo

@@ -1,0 +1,172 @@
+"""The parse cache (gsi_events.compile.cache): a hit gives exactly what parsing gives
+(problems and byte-identical builds), a changed byte, schema or code version is never
+served from it, a corrupt entry or database is ignored, and a run after one file changed
+parses that file only."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import seed_copy
+from test_bad_input import CASES, CORPUS, expected_output, lay_over
+
+from gsi_events.cli import main
+from gsi_events.compile import cache
+from gsi_events.compile.pipeline import compile_repository
+
+DB = Path(cache.CACHE_DIR) / cache.DATABASE
+
+
+@pytest.fixture
+def fixture_repo(tmp_path: Path) -> Path:
+    root = seed_copy(tmp_path / "repo")
+    lay_over(root, CORPUS / "_base")
+    return root
+
+
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files parsed afresh from now on (paths), counted in this process."""
+    done: list[str] = []
+    real = cache._parse
+
+    def counted(job: tuple[str, bytes, str, str]) -> str:
+        done.append(job[2])
+        return real(job)
+
+    monkeypatch.setattr(cache, "_parse", counted)
+    return done
+
+
+def problems(root: Path) -> list[str]:
+    return [str(p) for p in compile_repository(root).problems]
+
+
+def uncached(root: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    with monkeypatch.context() as m:
+        m.setenv(cache.DISABLED, "1")
+        return problems(root)
+
+
+def build_bytes(root: Path, out: Path) -> dict[str, bytes]:
+    result = CliRunner().invoke(main, ["build", "--root", str(root), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_cache_hit_gives_the_corpus_message(case: str, fixture_repo: Path) -> None:
+    lay_over(fixture_repo, CORPUS / case)
+    for _ in range(2):  # the first run fills the cache, the second reads from it
+        result = CliRunner().invoke(main, ["validate", "--root", str(fixture_repo)])
+        assert result.output == expected_output(case)
+    assert (fixture_repo / DB).is_file()
+
+
+def test_hit_miss_and_no_cache_give_the_same_problems_and_builds(
+        fixture_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cold = build_bytes(fixture_repo, tmp_path / "cold")
+    warm = build_bytes(fixture_repo, tmp_path / "warm")
+    with monkeypatch.context() as m:
+        m.setenv(cache.DISABLED, "1")
+        none = build_bytes(fixture_repo, tmp_path / "none")
+    assert cold == warm == none
+    lay_over(fixture_repo, CORPUS / "several_mistakes")
+    first, second = problems(fixture_repo), problems(fixture_repo)
+    assert first == second == uncached(fixture_repo, monkeypatch) != []
+
+
+def test_one_changed_file_is_the_only_one_parsed(
+        fixture_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = problems(fixture_repo)
+    done = parses(monkeypatch)
+    assert problems(fixture_repo) == before and done == []
+    path = fixture_repo / "coding" / "src-9001.yaml"
+    path.write_bytes(path.read_bytes().replace(b"summary: ", b"summary:  ", 1))
+    assert problems(fixture_repo) == before
+    assert done == ["coding/src-9001.yaml"]
+    path.write_bytes(path.read_bytes() + b"misspelt_key: 1\n")  # a changed byte is seen
+    after = problems(fixture_repo)
+    assert any("misspelt_key" in p for p in after)
+    assert after == uncached(fixture_repo, monkeypatch)
+
+
+def test_a_new_schema_or_code_version_is_never_served_from_the_cache(
+        fixture_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = problems(fixture_repo)
+    done = parses(monkeypatch)
+    monkeypatch.setattr(cache, "code_version", lambda: "another version")
+    assert problems(fixture_repo) == before
+    assert len(done) == len(list(fixture_repo.glob("archive/*.yaml"))) + len(
+        [p for p in fixture_repo.glob("coding/*.yaml") if p.name != "retired.yaml"])
+    with sqlite3.connect(fixture_repo / DB) as db:  # entries of the old version are gone
+        assert {v for (v,) in db.execute("SELECT DISTINCT version FROM entries")} == {
+            "another version"}
+
+
+def test_the_version_follows_the_schemas_and_the_code(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gsi_events import paths
+
+    first = cache.digest("coding", "coding/src-0001.yaml", b"source: src-0001\n")
+    schemas = paths.schema_dir()
+    for what in ("schemas", "package"):
+        copy = tmp_path / what
+        source = paths.schema_dir() if what == "schemas" else paths.PACKAGE
+        shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        target = next(p for p in sorted(copy.rglob("*.yaml" if what == "schemas" else "*.py")))
+        target.write_bytes(target.read_bytes() + b"\n# changed\n")
+        with monkeypatch.context() as m:
+            if what == "schemas":
+                m.setattr(paths, "schema_dir", lambda copy=copy: copy)
+            else:
+                m.setattr(paths, "PACKAGE", copy)
+                m.setattr(paths, "schema_dir", lambda: schemas)
+            cache.code_version.cache_clear()
+            assert cache.digest("coding", "coding/src-0001.yaml",
+                                b"source: src-0001\n") != first
+        cache.code_version.cache_clear()
+    assert cache.digest("coding", "coding/src-0001.yaml", b"source: src-0001\n") == first
+    assert cache.digest("coding", "coding/src-0001.yaml", b"source: src-0002\n") != first
+
+
+def test_a_corrupt_entry_is_ignored(fixture_repo: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    before = problems(fixture_repo)
+    with sqlite3.connect(fixture_repo / DB) as db:
+        keys = [k for (k,) in db.execute("SELECT key FROM entries ORDER BY key")]
+        db.execute("UPDATE entries SET value = 'not json' WHERE key = ?", (keys[0],))
+        db.execute("UPDATE entries SET value = '{\"coding\": 1}' WHERE key = ?", (keys[1],))
+        db.execute("UPDATE entries SET value = '[]' WHERE key = ?", (keys[2],))
+    done = parses(monkeypatch)
+    assert problems(fixture_repo) == before
+    assert len(done) == 3
+    done.clear()
+    assert problems(fixture_repo) == before and done == []  # rewritten
+
+
+def test_a_corrupt_database_is_ignored(fixture_repo: Path) -> None:
+    before = problems(fixture_repo)
+    (fixture_repo / DB).write_bytes(b"not a database at all" * 100)
+    assert problems(fixture_repo) == before
+    assert problems(fixture_repo) == before
+    with sqlite3.connect(fixture_repo / DB) as db:  # started again
+        assert db.execute("SELECT count(*) FROM entries").fetchone()[0] > 0
+
+
+def test_worker_processes_give_the_same_results(
+        fixture_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lay_over(fixture_repo, CORPUS / "several_mistakes")
+    serial = uncached(fixture_repo, monkeypatch)
+    monkeypatch.setattr(cache, "PARALLEL_FROM", 1)
+    assert problems(fixture_repo) == serial
+
+
+def test_the_cache_folder_is_gitignored() -> None:
+    from conftest import REPO
+
+    lines = (REPO / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert f"/{cache.CACHE_DIR}/" in lines
