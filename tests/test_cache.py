@@ -170,3 +170,28 @@ def test_the_cache_folder_is_gitignored() -> None:
 
     lines = (REPO / ".gitignore").read_text(encoding="utf-8").splitlines()
     assert f"/{cache.CACHE_DIR}/" in lines
+
+
+def test_build_reads_each_file_once(repo_copy: Path, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """`build` (and so `release`) computes the tables and the agreement figures from one
+    reading: no file is read twice, and the figures are those of a separate reading."""
+    import json
+
+    from gsi_events.build.release import quality
+    from gsi_events.compile import read
+
+    assert list((repo_copy / "coding" / "second").glob("*.yaml"))  # agreement has work
+    separately = quality(repo_copy)
+    assert separately
+    seen: list[str] = []
+    for module in (cache, read):
+        real = module.read_bytes
+        monkeypatch.setattr(module, "read_bytes",
+                            lambda path, rel, real=real: (seen.append(rel), real(path, rel))[1])
+    build_bytes(repo_copy, tmp_path / "out")
+    yaml_files = [p.relative_to(repo_copy).as_posix() for p in repo_copy.rglob("*.yaml")
+                  if p.parts[-2] in ("archive", "coding", "second") and p.name != "retired.yaml"]
+    assert sorted(seen) == sorted(yaml_files)
+    dp = json.loads((tmp_path / "out" / "datapackage.json").read_text(encoding="utf-8"))
+    assert dp["quality"] == json.loads(json.dumps(separately))

@@ -147,12 +147,13 @@ class Built:
                                       quality=self.quality)
 
 
-def quality(root: Path) -> dict[str, Any]:
+def quality(root: Path, main: Any = None) -> dict[str, Any]:
     """Inter-coder agreement between coding/ and coding/second/, as the data stands, and
-    the figures of the blind pass (docs/agreement-blind-pass.json) where recorded."""
+    the figures of the blind pass (docs/agreement-blind-pass.json) where recorded. `main`:
+    the main coding's Repository as the build read it (not read again)."""
     from gsi_events.coders.agreement import agreement
 
-    result, problems = agreement(root)
+    result, problems = agreement(root, main)
     if problems or not result.sources:
         return {}
     out: dict[str, Any] = {"intercoder_agreement": result.as_dict()}
@@ -194,8 +195,11 @@ def build_tables(root: Path, coding_files: Sequence[Path] | None = None) -> Buil
         files[path] = csv_bytes(frames[name])
         resources.append(datapackage.csv_resource(name, path, files[path]))
     sources = datapackage.source_entries(compiled.tables["sources"].to_dicts())
+    # the agreement figures compare coding/ (as compiled above, when it was read whole)
+    # with coding/second/: the repository is read once
+    main = compiled.repo if coding_files is None else None
     return Built(files=files, frames=frames, resources=resources, sources=sources,
-                 quality=quality(root))
+                 quality=quality(root, main))
 
 
 def dumps(d: dict[str, Any]) -> bytes:

@@ -179,11 +179,15 @@ def compare(a: Repository, b: Repository) -> Agreement:
     return result
 
 
-def agreement(root: Path) -> tuple[Agreement, list[Any]]:
-    """Compare coding/ with coding/second/; also return the problems reading them."""
-    a = read_repository(root, coding_files_in(root, CODING_DIR))
-    b = read_repository(root, coding_files_in(root, SECOND_CODING_DIR))
-    return compare(a, b), a.problems + b.problems
+def agreement(root: Path, main: Repository | None = None) -> tuple[Agreement, list[Any]]:
+    """Compare coding/ with coding/second/; also return the problems reading them. `main`:
+    the main coding as read already (by the build), so that only coding/second/ is read
+    here; the archive is read once either way."""
+    if main is None:
+        main = read_repository(root, coding_files_in(root, CODING_DIR))
+    second = read_repository(root, coding_files_in(root, SECOND_CODING_DIR),
+                             sources=main.sources)
+    return compare(main, second), main.problems + second.problems
 
 
 def render(result: Agreement) -> str:

@@ -9,9 +9,9 @@ unreadable database is deleted and started again; a checkout that cannot be writ
 (read-only, a full disk) is read without a cache. Each file is still read from disk and
 hashed on every run: only the parsing and the checks of one file's own values are saved.
 
-Files not in the cache are parsed in worker processes when there are many of them
-(`PARALLEL_FROM`): the results come back in the files' order, as the same JSON a cache
-hit gives, so a result never depends on whether it was cached or parsed, nor where.
+When many files are not in the cache (`PARALLEL_FROM`), a worker process parses half of
+them: the results come back in the files' order, as the same JSON a cache hit gives, so
+a result never depends on whether it was cached or parsed, nor where.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import os
 import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,6 @@ from gsi_events.problems import Problem
 CACHE_DIR = ".gsi-events-cache"
 DATABASE = "parsed.sqlite"
 PARALLEL_FROM = 300  # files to parse before worker processes pay for their start-up
-WORKERS = 2
 # Set GSI_EVENTS_NO_CACHE=1 to read every file afresh and keep nothing.
 DISABLED = "GSI_EVENTS_NO_CACHE"
 
@@ -151,7 +149,10 @@ def _row_out(row: dict[str, Any], table: str) -> dict[str, Any]:
 
 
 def _row_in(row: dict[str, Any], table: str) -> dict[str, Any]:
-    for name in _date_fields(table):
+    names = _date_fields(table)
+    if not names:
+        return row
+    for name in names:
         if row.get(name) is not None:
             row[name] = dt.date.fromisoformat(row[name])
     return row
@@ -224,19 +225,52 @@ def _decode(kind: str, text: str) -> Any:
 
 
 def _parse_all(jobs: list[tuple[str, bytes, str, str]]) -> list[str]:
-    """Each job's entry, in order: in worker processes when there are many (spawned, not
-    forked: a fork of a process running polars' threads can deadlock)."""
-    if len(jobs) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
-        import multiprocessing
-        from concurrent.futures.process import BrokenProcessPool
+    """Each job's entry, in order. With many jobs, the second half goes to a worker
+    process (`python -m gsi_events.compile.cache`, fed through a pipe: no fork of a
+    process running polars' threads, and no import of the caller's main module) while
+    this process parses the first half."""
+    if len(jobs) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+        return [_parse(job) for job in jobs]
+    import threading
 
-        try:
-            with ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn")
-                                     ) as pool:
-                return list(pool.map(_parse, jobs, chunksize=64))
-        except (OSError, BrokenProcessPool):
-            pass  # no processes to be had: parse here
-    return [_parse(job) for job in jobs]
+    half = len(jobs) // 2
+    theirs: list[str] = []
+    worker = threading.Thread(target=lambda: theirs.extend(_in_worker(jobs[half:])))
+    worker.start()
+    mine = [_parse(job) for job in jobs[:half]]
+    worker.join()
+    if len(theirs) != len(jobs) - half:  # the worker failed: parse its share here
+        theirs = [_parse(job) for job in jobs[half:]]
+    return mine + theirs
+
+
+def _in_worker(jobs: list[tuple[str, bytes, str, str]]) -> list[str]:
+    """The jobs' entries from a worker process; [] when it could not do them."""
+    import subprocess
+
+    stream = b"".join(json.dumps([kind, rel, stem, len(raw)]).encode() + b"\n" + raw
+                      for kind, raw, rel, stem in jobs)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(paths.PACKAGE.parent), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    try:
+        done = subprocess.run([sys.executable, "-m", "gsi_events.compile.cache"],
+                              input=stream, capture_output=True, env=env, check=False)
+    except OSError:
+        return []
+    lines = done.stdout.decode("utf-8").split("\n")[:-1]  # not splitlines: U+2028 ...
+    return lines if done.returncode == 0 and len(lines) == len(jobs) else []
+
+
+def _worker() -> None:
+    """The worker's loop: jobs from standard input, one entry per line to standard output
+    (JSON text holds no raw line break)."""
+    data, out, at = sys.stdin.buffer.read(), [], 0
+    while at < len(data):
+        end = data.index(b"\n", at)
+        kind, rel, stem, size = json.loads(data[at:end])
+        out.append(_parse((kind, data[end + 1:end + 1 + size], rel, stem)))
+        at = end + 1 + size
+    sys.stdout.buffer.write("".join(line + "\n" for line in out).encode("utf-8"))
 
 
 def read_files(root: Path, kind: str, files: Sequence[Path], store: Store
@@ -246,8 +280,11 @@ def read_files(root: Path, kind: str, files: Sequence[Path], store: Store
     jobs: list[tuple[str, bytes, str, str]] = []
     keys: list[str | None] = []  # per file; None for a file that cannot be read
     unreadable: list[list[Problem]] = []
+    prefix = f"{root}{os.sep}"
     for path in files:
-        rel = path.relative_to(root).as_posix()
+        text = str(path)  # pathlib's relative_to costs more than the parsing it saves
+        rel = (text[len(prefix):].replace(os.sep, "/") if text.startswith(prefix)
+               else path.relative_to(root).as_posix())
         raw, problems = read_bytes(path, rel)
         unreadable.append(problems)
         if raw is None:
@@ -267,3 +304,7 @@ def read_files(root: Path, kind: str, files: Sequence[Path], store: Store
         results[key] = _decode(kind, text)
     for path, key, problems in zip(files, keys, unreadable, strict=True):
         yield path, (None if key is None else results[key]), problems
+
+
+if __name__ == "__main__":
+    _worker()

@@ -9,6 +9,7 @@ disagreement is kept in the `discrepancies` table.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -74,8 +75,10 @@ def order_reports(reports: list[Report], sources: dict[str, SourceRecord]) -> li
     return sorted(reports, key=key)
 
 
+@functools.cache
 def units() -> list[tuple[str, list[schema.Field]]]:
-    """The coded event fields in merge units: a group (date, count, ...) or one field."""
+    """The coded event fields in merge units: a group (date, count, ...) or one field.
+    Read once: the schemas do not change while the program runs."""
     out: dict[str, list[schema.Field]] = {}
     for f in schema.table("events").coded_fields:
         out.setdefault(f.group or f.name, []).append(f)

@@ -570,7 +570,7 @@ def read_repository(root: Path, coding_files: Sequence[Path] | None = None,
         if sources is not None:
             repo.sources = list(sources)
         else:
-            paths = sorted((root / ARCHIVE_DIR).glob("*.yaml"))
+            paths = sorted((root / ARCHIVE_DIR).glob("*.yaml"), key=lambda p: p.name)
             for path, parsed, problems in cache.read_files(root, "source", paths, store):
                 if parsed is not None:
                     record, problems = with_text(parsed, path, root)

@@ -59,7 +59,7 @@ class Field:
     separator: str | None = None  # a list kept as one string ("KAZ;KGZ"), for R-safe Parquet
     example: Any = None
 
-    @property
+    @functools.cached_property  # asked for per value read; the schemas never change
     def values(self) -> tuple[str, ...]:
         return tuple(c.value for c in self.categories)
 
@@ -79,7 +79,14 @@ class Field:
         return self.coding_key or self.name
 
     def category(self, value: str) -> Category:
-        return next(c for c in self.categories if c.value == value)
+        found = self._by_value.get(value)
+        if found is None:
+            raise StopIteration(value)  # as the linear search it replaces
+        return found
+
+    @functools.cached_property
+    def _by_value(self) -> dict[str, Category]:
+        return {c.value: c for c in self.categories}
 
     def attribute(self, name: str) -> dict[str, Any]:
         """value -> one attribute of each vocabulary value (an extra key on its category
@@ -119,7 +126,7 @@ class TableSchema:
     rules: tuple[Rule, ...]
     descriptor: dict[str, Any]  # the file as read, for release metadata
 
-    @property
+    @functools.cached_property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
 
@@ -129,7 +136,7 @@ class TableSchema:
                 return f
         raise KeyError(f"{self.name} has no field {name!r}")
 
-    @property
+    @functools.cached_property  # asked for per record read
     def coded_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.coded)
 
