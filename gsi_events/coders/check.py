@@ -1,5 +1,9 @@
 """Checking one coding file: its problems, and where each of its quotes was found (a
-cited source's evidence has no text to find: its locator is shown instead)."""
+cited source's evidence has no text to find: its locator is shown instead).
+
+Only the files the checked file's rules and warnings read are compiled with it (see
+gsi_events.coders.related): its problems and probable duplicates are those `validate`
+finds for it. Problems of source records are shown for the records it depends on."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gsi_events.coders.quotes import explain_miss
+from gsi_events.coders.related import related_files
 from gsi_events.compile.pipeline import Compiled, compile_repository
 from gsi_events.compile.read import CODING_DIR, SECOND_CODING_DIR, coding_files_in
 from gsi_events.compile.rows import evidence_word, locate
@@ -36,8 +41,10 @@ def sibling_files(root: Path, path: Path) -> list[Path]:
 
 
 def check_file(root: Path, path: Path) -> tuple[Compiled, list[QuoteReport]]:
-    """Compile the dataset with this file in it; keep the problems that concern it."""
-    compiled = compile_repository(root, sibling_files(root, path))
+    """Compile the part of the dataset this file's rules read (`related.related_files`),
+    with this file in it; keep the problems that concern it."""
+    files, source_ids = related_files(root, path, sibling_files(root, path))
+    compiled = compile_repository(root, files, source_ids)
     rel = path.resolve().relative_to(root.resolve()).as_posix() \
         if path.resolve().is_relative_to(root.resolve()) else path.as_posix()
     compiled.problems = [p for p in compiled.problems if p.file in (rel, path.as_posix())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,9 +25,11 @@ class Compiled:
         return not self.problems
 
 
-def compile_repository(root: Path, coding_files: Sequence[Path] | None = None) -> Compiled:
-    """Read, merge and validate everything below root. Writes nothing."""
-    return compile_read(read_repository(root, coding_files))
+def compile_repository(root: Path, coding_files: Sequence[Path] | None = None,
+                       source_ids: Iterable[str] | None = None) -> Compiled:
+    """Read, merge and validate everything below root (only `coding_files` and the
+    source records `source_ids` when given). Writes nothing but the parse cache."""
+    return compile_read(read_repository(root, coding_files, source_ids=source_ids))
 
 
 def compile_read(repo: Repository) -> Compiled:

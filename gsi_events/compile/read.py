@@ -556,11 +556,13 @@ def coding_files_in(root: Path, folder: str = CODING_DIR) -> list[Path]:
 
 
 def read_repository(root: Path, coding_files: Sequence[Path] | None = None,
-                    sources: Sequence[SourceRecord] | None = None) -> Repository:
+                    sources: Sequence[SourceRecord] | None = None,
+                    source_ids: Iterable[str] | None = None) -> Repository:
     """Read every source record and coding file below root; collect all problems. Each
     file's own result comes from the parse cache when its bytes were read before
     (gsi_events.compile.cache). `sources`: records read already (their problems too), so
-    that a second reading of coding files does not read archive/ again."""
+    that a second reading of coding files does not read archive/ again; `source_ids`:
+    read only these records (`check` of one file)."""
     from gsi_events.compile import cache
     from gsi_events.compile.crossfile import cross_file_problems
 
@@ -570,7 +572,9 @@ def read_repository(root: Path, coding_files: Sequence[Path] | None = None,
         if sources is not None:
             repo.sources = list(sources)
         else:
-            paths = sorted((root / ARCHIVE_DIR).glob("*.yaml"), key=lambda p: p.name)
+            paths = sorted((root / ARCHIVE_DIR).glob("*.yaml") if source_ids is None else
+                           [p for p in (root / ARCHIVE_DIR / f"{s}.yaml" for s in set(source_ids))
+                            if p.exists()], key=lambda p: p.name)
             for path, parsed, problems in cache.read_files(root, "source", paths, store):
                 if parsed is not None:
                     record, problems = with_text(parsed, path, root)
