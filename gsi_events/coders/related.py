@@ -68,7 +68,8 @@ class Related:
     def take(self, paths: Iterable[Path]) -> list[Coding]:
         new = sorted(set(paths) - self.chosen, key=lambda p: p.name)
         self.chosen |= set(new)
-        for path, result, _ in cache.read_files(self.root, "coding", new, self.store):
+        for _, path, result, _ in cache.read_files(self.root, [("coding", p) for p in new],
+                                                   self.store):
             if result is not None and result[0] is not None:
                 self.codings[path] = result[0]
         return [self.codings[p] for p in new if p in self.codings]

@@ -9,7 +9,7 @@ unreadable database is deleted and started again; a checkout that cannot be writ
 (read-only, a full disk) is read without a cache. Each file is still read from disk and
 hashed on every run: only the parsing and the checks of one file's own values are saved.
 
-When many files are not in the cache (`PARALLEL_FROM`), a worker process parses half of
+When many files are not in the cache (`PARALLEL_FROM`), a worker process parses most of
 them: the results come back in the files' order, as the same JSON a cache hit gives, so
 a result never depends on whether it was cached or parsed, nor where.
 """
@@ -225,15 +225,15 @@ def _decode(kind: str, text: str) -> Any:
 
 
 def _parse_all(jobs: list[tuple[str, bytes, str, str]]) -> list[str]:
-    """Each job's entry, in order. With many jobs, the second half goes to a worker
+    """Each job's entry, in order. With many jobs, the larger part goes to a worker
     process (`python -m gsi_events.compile.cache`, fed through a pipe: no fork of a
     process running polars' threads, and no import of the caller's main module) while
-    this process parses the first half."""
+    this process parses the rest."""
     if len(jobs) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
         return [_parse(job) for job in jobs]
     import threading
 
-    half = len(jobs) // 2
+    half = len(jobs) * 2 // 5  # this process also reads, hashes and decodes them all
     theirs: list[str] = []
     worker = threading.Thread(target=lambda: theirs.extend(_in_worker(jobs[half:])))
     worker.start()
@@ -273,15 +273,16 @@ def _worker() -> None:
     sys.stdout.buffer.write("".join(line + "\n" for line in out).encode("utf-8"))
 
 
-def read_files(root: Path, kind: str, files: Sequence[Path], store: Store
-               ) -> Iterator[tuple[Path, Any, list[Problem]]]:
-    """(path, result, problems) of each file in order: the result of `_decode`, or None
-    with the problems of a file that cannot be read at all."""
+def read_files(root: Path, items: Sequence[tuple[str, Path]], store: Store
+               ) -> Iterator[tuple[str, Path, Any, list[Problem]]]:
+    """(kind, path, result, problems) of each (kind, path) in order, kind "source" or
+    "coding": the result of `_decode`, or None with the problems of a file that cannot
+    be read at all. One call for all files: one worker for those not in the cache."""
     jobs: list[tuple[str, bytes, str, str]] = []
     keys: list[str | None] = []  # per file; None for a file that cannot be read
     unreadable: list[list[Problem]] = []
     prefix = f"{root}{os.sep}"
-    for path in files:
+    for kind, path in items:
         text = str(path)  # pathlib's relative_to costs more than the parsing it saves
         rel = (text[len(prefix):].replace(os.sep, "/") if text.startswith(prefix)
                else path.relative_to(root).as_posix())
@@ -293,17 +294,18 @@ def read_files(root: Path, kind: str, files: Sequence[Path], store: Store
         jobs.append((kind, raw, rel, path.stem))
         keys.append(digest(kind, rel, raw))
     known = [k for k in keys if k is not None]
+    kinds = {key: job[0] for key, job in zip(known, jobs, strict=True)}
     results: dict[str, Any] = {}
     for key, text in store.get(known).items():
         with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
-            results[key] = _decode(kind, text)
+            results[key] = _decode(kinds[key], text)
     todo = {key: job for key, job in zip(known, jobs, strict=True) if key not in results}
     fresh = dict(zip(todo, _parse_all(list(todo.values())), strict=True))
     store.put(fresh)
     for key, text in fresh.items():
-        results[key] = _decode(kind, text)
-    for path, key, problems in zip(files, keys, unreadable, strict=True):
-        yield path, (None if key is None else results[key]), problems
+        results[key] = _decode(kinds[key], text)
+    for (kind, path), key, problems in zip(items, keys, unreadable, strict=True):
+        yield kind, path, (None if key is None else results[key]), problems
 
 
 if __name__ == "__main__":

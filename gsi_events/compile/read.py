@@ -567,27 +567,29 @@ def read_repository(root: Path, coding_files: Sequence[Path] | None = None,
     from gsi_events.compile.crossfile import cross_file_problems
 
     repo = Repository(root=root)
+    items: list[tuple[str, Path]] = []
+    if sources is not None:
+        repo.sources = list(sources)
+    else:
+        paths = (root / ARCHIVE_DIR).glob("*.yaml") if source_ids is None else [
+            p for p in (root / ARCHIVE_DIR / f"{s}.yaml" for s in set(source_ids))
+            if p.exists()]
+        items += [("source", p) for p in sorted(paths, key=lambda p: p.name)]
+    files = coding_files_in(root) if coding_files is None else coding_files
+    items += [("coding", p) for p in sorted(files, key=lambda p: p.name)]
     store = cache.Store(root)
     try:
-        if sources is not None:
-            repo.sources = list(sources)
-        else:
-            paths = sorted((root / ARCHIVE_DIR).glob("*.yaml") if source_ids is None else
-                           [p for p in (root / ARCHIVE_DIR / f"{s}.yaml" for s in set(source_ids))
-                            if p.exists()], key=lambda p: p.name)
-            for path, parsed, problems in cache.read_files(root, "source", paths, store):
-                if parsed is not None:
-                    record, problems = with_text(parsed, path, root)
-                    if record is not None:
-                        repo.sources.append(record)
-                repo.problems += problems
-        files = coding_files_in(root) if coding_files is None else coding_files
-        files = sorted(files, key=lambda p: p.name)
-        for _, result, problems in cache.read_files(root, "coding", files, store):
-            coding, found = result if result is not None else (None, [])
-            repo.problems += problems + found
-            if coding is not None:
-                repo.codings.append(coding)
+        for kind, path, result, problems in cache.read_files(root, items, store):
+            if kind == "source" and result is not None:
+                record, problems = with_text(result, path, root)
+                if record is not None:
+                    repo.sources.append(record)
+            elif result is not None:
+                coding, found = result
+                problems = problems + found
+                if coding is not None:
+                    repo.codings.append(coding)
+            repo.problems += problems
     finally:
         store.close()
     repo.retired, problems = read_retired(root)
