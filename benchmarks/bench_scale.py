@@ -51,7 +51,7 @@ SCENARIOS = ("validate-cold", "validate-warm", "validate-1change", "check", "che
 # stage -> the functions whose time is that stage's (module, name)
 STAGES: dict[str, list[tuple[str, str]]] = {
     "reading": [("gsi_events.compile.read", "read_repository"),
-                ("gsi_events.coders.check", "read_related")],
+                ("gsi_events.coders.check", "related_files")],
     "merging": [("gsi_events.compile.merge", "build_tables")],
     "validation": [("gsi_events.compile.validate.run", "validate_tables"),
                    ("gsi_events.compile.validate.run", "validate_reports"),
