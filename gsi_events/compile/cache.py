@@ -300,10 +300,12 @@ def read_files(root: Path, items: Sequence[tuple[str, Path]], store: Store
         with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
             results[key] = _decode(kinds[key], text)
     todo = {key: job for key, job in zip(known, jobs, strict=True) if key not in results}
+    del jobs  # the files' bytes: not held while the tables are built
     fresh = dict(zip(todo, _parse_all(list(todo.values())), strict=True))
+    del todo
     store.put(fresh)
-    for key, text in fresh.items():
-        results[key] = _decode(kinds[key], text)
+    for key in list(fresh):
+        results[key] = _decode(kinds[key], fresh.pop(key))
     for (kind, path), key, problems in zip(items, keys, unreadable, strict=True):
         yield kind, path, (None if key is None else results[key]), problems
 
