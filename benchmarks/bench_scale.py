@@ -241,7 +241,8 @@ def main() -> None:
     for n in args.sources:
         root = repository(args.work, n, args.seed)
         for name in args.scenarios:
-            m = medians(scenario(name, root, args.runs, args.work / "build-out"))
+            m = medians(scenario(name, root, args.runs,
+                                 args.work / f"build-out-{os.getpid()}"))
             rows.append((n, name, m))
             print(f"{n} {name}: {m['in_process']:.2f} s in-process, {m['process']:.2f} s "
                   f"whole, {m['cpu']:.2f} s CPU, {m['peak_mb']:.0f} MB, exit {m['exit']}: "
