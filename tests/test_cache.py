@@ -187,8 +187,8 @@ def test_build_reads_each_file_once(repo_copy: Path, tmp_path: Path,
     seen: list[str] = []
     for module in (cache, read):
         real = module.read_bytes
-        monkeypatch.setattr(module, "read_bytes",
-                            lambda path, rel, real=real: (seen.append(rel), real(path, rel))[1])
+        monkeypatch.setattr(module, "read_bytes", lambda path, rel, *more, real=real: (
+            seen.append(rel), real(path, rel, *more))[1])
     build_bytes(repo_copy, tmp_path / "out")
     yaml_files = [p.relative_to(repo_copy).as_posix() for p in repo_copy.rglob("*.yaml")
                   if p.parts[-2] in ("archive", "coding", "second") and p.name != "retired.yaml"]

@@ -28,6 +28,7 @@ from typing import Any
 from gsi_events.coders.duplicates import family, place_key
 from gsi_events.compile import cache
 from gsi_events.compile.read import Coding, Report
+from gsi_events.compile.yamlio import read_bytes
 
 MENTION = re.compile(rb"\b(?:ev|src)-[0-9]{4,}\b")
 
@@ -59,7 +60,7 @@ class Related:
 
     def __init__(self, root: Path, files: Sequence[Path]) -> None:
         self.root = root
-        self.raw = {p: _read(p) for p in files}
+        self.raw = {p: _read(root, p) for p in files}
         self.mentions = _mentions(self.raw)
         self.chosen: set[Path] = set()
         self.codings: dict[Path, Coding] = {}
@@ -78,11 +79,15 @@ class Related:
         return set().union(*(self.mentions.get(i, set()) for i in ids))
 
 
-def _read(path: Path) -> bytes:
+def _read(root: Path, path: Path) -> bytes:
+    """A coding file's bytes, b"" for one that cannot be read (its own problem, reported
+    when it is read): never a pipe, device or file outside the checkout."""
     try:
-        return path.read_bytes()
-    except OSError:
-        return b""  # its own problem, reported when it is read
+        rel = path.relative_to(root).as_posix()
+    except ValueError:
+        rel = path.as_posix()
+    raw, _ = read_bytes(path, rel, root)
+    return raw or b""
 
 
 def related_files(root: Path, path: Path, files: Sequence[Path]

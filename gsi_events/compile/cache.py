@@ -286,7 +286,7 @@ def read_files(root: Path, items: Sequence[tuple[str, Path]], store: Store
         text = str(path)  # pathlib's relative_to costs more than the parsing it saves
         rel = (text[len(prefix):].replace(os.sep, "/") if text.startswith(prefix)
                else path.relative_to(root).as_posix())
-        raw, problems = read_bytes(path, rel)
+        raw, problems = read_bytes(path, rel, root)
         unreadable.append(problems)
         if raw is None:
             keys.append(None)
