@@ -31,7 +31,7 @@ START, DAYS = dt.date(2022, 1, 1), 4 * 365
 SOURCE_TYPES = ("state_media", "news_agency", "local_media", "international_media")
 VERBS = {"pledge": "promised", "delivery": "carried out", "diplomatic": "held"}
 # The generator's own version: a changed generator writes a new repository.
-VERSION = 1
+VERSION = 2
 
 
 @dataclass
@@ -200,9 +200,8 @@ class Generator:
     # -- files ------------------------------------------------------------------------
 
     def source_record(self, sid: str, archived: bool, source_type: str,
-                      text: bytes | None) -> str:
+                      text: bytes | None, day: dt.date) -> str:
         rng = self.rng
-        day = START + dt.timedelta(days=rng.randrange(DAYS))
         lines = [f"kind: {'archived' if archived else 'cited'}"]
         if not archived:
             lines.append(f"title: {_plain(f'Report {sid} on security cooperation')}")
@@ -279,8 +278,12 @@ class Generator:
             if archived:
                 text = self.text(sid, [w for ev in evidence for w, _ in ev])
                 (root / "archive" / f"{sid}.txt").write_bytes(text)
+            # published after everything it reports (events.dates_before_publication)
+            published = max(r["date_end"] for r in reports) + dt.timedelta(
+                days=rng.randrange(30))
             (root / "archive" / f"{sid}.yaml").write_text(
-                self.source_record(sid, archived, source_type, text), encoding="utf-8")
+                self.source_record(sid, archived, source_type, text, published),
+                encoding="utf-8")
             (root / "coding" / f"{sid}.yaml").write_text(
                 self.coding_file(sid, "coder-a", reports, evidence, archived), encoding="utf-8")
             if rng.random() < self.second_share:
