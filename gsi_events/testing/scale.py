@@ -9,7 +9,7 @@ pieces of evidence per source, events reported by several sources that disagree 
 date, place, count, participants or status (`discrepancies`, `disagrees`), canonical
 marks, links between events, a retired id, and a second coder's files in
 coding/second/ for the agreement figures. Vocabularies, statuses and what evidence must
-support come from `schemas/` (through `generate.actions` and the rules), so the data
+support come from `schemas/` (through `schema.action_attribute` and the rules), so the data
 stays valid as the schemas grow. Every repository it writes validates (tested).
 """
 
@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from gsi_events.compile import countries, schema
-from gsi_events.testing.generate import actions
 
 START, DAYS = dt.date(2022, 1, 1), 4 * 365
 SOURCE_TYPES = ("state_media", "news_agency", "local_media", "international_media")
@@ -53,6 +52,13 @@ class Event:
     reports: int = 0
 
 
+def _actions() -> dict[str, dict[str, Any]]:
+    """action -> its kind and statuses, from schemas/events.yaml."""
+    kinds, statuses = schema.action_attribute("kind"), schema.action_attribute("statuses")
+    return {a: {"kind": kinds.get(a), "statuses": statuses.get(a)}
+            for a in schema.table("events").field("action").values}
+
+
 def _counterparts() -> list[str]:
     return sorted(c for c in countries.names() if c != "CHN")
 
@@ -78,7 +84,7 @@ class Generator:
         self.rng = random.Random(seed)
         self.archived_share = archived_share
         self.second_share = second_share
-        self.actions = actions()
+        self.actions = _actions()
         self.countries = _counterparts()
         types = schema.table("sources").field("source_type")
         self.ranks = {c.value: int(c.extra.get("rank", 99)) for c in types.categories}
