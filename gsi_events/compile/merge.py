@@ -212,6 +212,7 @@ def build_tables(repo: Repository) -> Tables:
         prov["sources"].append((s.file, record_label("source", s.source_id, s.line)))
 
     by_event: dict[str, list[Report]] = defaultdict(list)
+    links_seen: set[tuple[Any, Any, Any]] = set()  # (event, relation, target) already tabled
     for r in repo.reports:
         by_event[r.event_id].append(r)
 
@@ -285,9 +286,9 @@ def build_tables(repo: Repository) -> Tables:
                 prov["evidence"].append((r.file, label(r, evidence_word(q), n, q)))
             for n, link in enumerate(r.links, 1):
                 key = (event_id, link.get("relation"), link.get("target_event_id"))
-                if any((x["event_id"], x["relation"], x["target_event_id"]) == key
-                       for x in rows["event_links"]):
-                    continue
+                if key in links_seen:
+                    continue  # another report of the event gave the same link first
+                links_seen.add(key)
                 rows["event_links"].append({**coded(link), "event_id": event_id})
                 prov["event_links"].append((r.file, label(r, "link", n, link)))
 
