@@ -75,13 +75,19 @@ def key_checks(t: TableSchema, ctx: Context) -> list[pa.Check]:
     for fk in t.foreign_keys:
         if fk.resource not in ctx.frames:
             continue
-        ref = ctx.frames[fk.resource]
-        keys = ref.select(fk.reference_fields).rows()
+        # hashed look-ups in the referenced columns, built by polars (not Python lists),
+        # typed as the referring columns: a column of another type (its type check
+        # reports it) matches nothing, it does not stop the check
+        types = ctx.frames[t.name].schema if t.name in ctx.frames else {}
+        keys = ctx.frames[fk.resource].select(
+            c(theirs).cast(types.get(mine, schema.polars_dtype(t.field(mine).type)),
+                           strict=False).alias(mine)
+            for mine, theirs in zip(fk.fields, fk.reference_fields, strict=True))
         if len(fk.fields) == 1:
-            ok = c(fk.fields[0]).is_in([k[0] for k in keys])
+            ok = c(fk.fields[0]).is_in(keys.to_series().implode())
         else:
-            ok = pl.struct(list(fk.fields)).is_in([dict(zip(fk.fields, k, strict=True))
-                                                   for k in keys])
+            ok = pl.struct(list(fk.fields)).is_in(keys.select(pl.struct(pl.all()))
+                                                  .to_series().implode())
         checks.append(expr_check(f"{t.name}.foreign_key.{'+'.join(fk.fields)}", ok))
     return checks
 
