@@ -35,36 +35,40 @@ def expr_check(rule_id: str, expr: pl.Expr) -> pa.Check:
     return pa.Check(check, name=rule_id, error=rule_id)
 
 
-def field_checks(table: str, f: Field) -> list[pa.Check]:
+def field_exprs(table: str, f: Field) -> list[tuple[str, pl.Expr]]:
+    """(rule id, expression true for good rows) of each check of one field."""
     col = c(f.name)
     rid = f"{table}.{f.name}"
-    checks: list[pa.Check] = []
+    out: list[tuple[str, pl.Expr]] = []
     if f.pattern:
-        checks.append(expr_check(f"{rid}.pattern", col.str.contains(f.pattern)))
+        out.append((f"{rid}.pattern", col.str.contains(f.pattern)))
     if f.categories:
-        checks.append(expr_check(f"{rid}.vocabulary", col.is_in(list(f.values))))
+        out.append((f"{rid}.vocabulary", col.is_in(list(f.values))))
     if f.codelist:
         codes = sorted(countries.CODELISTS[f.codelist].codes())
         if f.separator:
             ok = col.str.split(f.separator).list.eval(pl.element().is_in(codes)).list.all()
         else:
             ok = col.is_in(codes)
-        checks.append(expr_check(f"{rid}.codelist", ok))
+        out.append((f"{rid}.codelist", ok))
     if f.minimum is not None:
-        checks.append(expr_check(f"{rid}.minimum", col >= f.minimum))
+        out.append((f"{rid}.minimum", col >= f.minimum))
     if f.maximum is not None:
-        checks.append(expr_check(f"{rid}.maximum", col <= f.maximum))
+        out.append((f"{rid}.maximum", col <= f.maximum))
     if f.min_length is not None or f.max_length is not None:
         n = col.str.len_chars()
-        checks.append(expr_check(f"{rid}.length", n.is_between(f.min_length or 0,
-                                                               f.max_length or 2**31)))
+        out.append((f"{rid}.length", n.is_between(f.min_length or 0, f.max_length or 2**31)))
     if f.free_text:
-        checks.append(expr_check(f"{rid}.characters", ~col.str.contains(INVISIBLE)))
+        out.append((f"{rid}.characters", ~col.str.contains(INVISIBLE)))
     if f.unique:
         # Our own check so the failure carries our rule id; as fast as pandera's
         # unique=True here (benchmarks/bench_validation.py).
-        checks.append(expr_check(f"{rid}.unique", col.is_null() | ~col.is_duplicated()))
-    return checks
+        out.append((f"{rid}.unique", col.is_null() | ~col.is_duplicated()))
+    return out
+
+
+def field_checks(table: str, f: Field) -> list[pa.Check]:
+    return [expr_check(rule_id, expr) for rule_id, expr in field_exprs(table, f)]
 
 
 def key_checks(t: TableSchema, ctx: Context) -> list[pa.Check]:

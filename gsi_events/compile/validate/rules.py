@@ -76,7 +76,7 @@ def lookup(key: str, table: pl.DataFrame, key_col: str, value: str | pl.Expr,
     pairs = (table.select(c(key_col).cast(pl.String, strict=False).alias("key"),
                           (c(value) if isinstance(value, str) else value).alias("value"))
              .filter(c("key").is_not_null())
-             .unique("key", keep="last", maintain_order=True))
+             .unique("key", keep="last"))
     return c(key).replace_strict(pairs["key"], pairs["value"], default=default,
                                  return_dtype=pairs["value"].dtype)
 
@@ -325,9 +325,8 @@ def every_event_has_actor(ctx: Context) -> pl.Expr:
 
 
 def quoted_aspects(evidence: pl.DataFrame) -> pl.DataFrame:
-    """(event_id, supports): each part of an event its quotes support, once."""
-    return (evidence.select("event_id", c("supports").str.split(";")).explode("supports")
-            .unique())
+    """(event_id, supports): each part of an event a quote supports, once per quote."""
+    return evidence.select("event_id", c("supports").str.split(";")).explode("supports")
 
 
 # aspect of a quote -> the condition under which an event needs it
