@@ -15,6 +15,7 @@ from __future__ import annotations
 import polars as pl
 
 from gsi_events.compile import schema
+from gsi_events.compile.typemaps import polars_dtype
 from gsi_events.compile.validate.models import field_exprs
 from gsi_events.compile.validate.rules import RULES, Context
 
@@ -137,7 +138,7 @@ def _query(name: str, frames: dict[str, pl.DataFrame], ctx: Context) -> pl.LazyF
 def raw_validate(frames: dict[str, pl.DataFrame]) -> bool:
     """Whether every check of every table holds; types checked against schemas/."""
     for name in schema.TABLES:
-        want = {f.name: schema.polars_dtype(f.type) for f in schema.table(name).fields}
+        want = {f.name: polars_dtype(f.type) for f in schema.table(name).fields}
         if dict(frames[name].schema) != want:
             return False
     ctx = Context(frames=frames, archive=None)

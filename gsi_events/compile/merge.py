@@ -18,6 +18,7 @@ import polars as pl
 from gsi_events.compile import countries, schema
 from gsi_events.compile.read import Report, Repository, SourceRecord, record_label
 from gsi_events.compile.rows import coded, evidence_row, evidence_word, label, participant_row
+from gsi_events.compile.typemaps import polars_dtype
 
 PUBLISHED_ORDER = {"day": 0, "month": 1, "year": 2, "unknown": 3}
 
@@ -36,7 +37,7 @@ class Tables:
 def frame(table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
     """A DataFrame with exactly the schema's columns and types, in the schema's order."""
     t = schema.table(table)
-    cols = {f.name: schema.polars_dtype(f.type) for f in t.fields}
+    cols = {f.name: polars_dtype(f.type) for f in t.fields}
     return pl.DataFrame([{c: r.get(c) for c in cols} for r in rows], schema=cols, orient="row")
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from gsi_events.compile import schema, written
 from gsi_events.compile.schema import Field
+from gsi_events.compile.typemaps import INT_MAX, INT_MIN
 from gsi_events.compile.yamlio import MAX_FILE_BYTES, line_of, outside_problem, read_yaml
 from gsi_events.fileops import read_regular
 from gsi_events.problems import Problem
@@ -28,9 +29,6 @@ SECOND_CODING_DIR = "coding/second"
 RETIRED_FILE = "coding/retired.yaml"
 SOURCE_FILE = re.compile(r"^src-[0-9]{4,}$")
 DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-# Integers are 32-bit in the release files (release.ARROW_TYPES: R's own integer type); a
-# larger number could not be written, and one beyond 64 bits would not even fit a table.
-INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 # Keys of a coding file that are structure, not fields of a table.
 FILE_KEYS = ("source", "coder", "notes", "events")

@@ -85,7 +85,7 @@ except ImportError as e:  # pragma: no cover - depends on what is installed
         "gsi_events.testing needs hypothesis, part of the test extra: "
         "pip install 'gsi-events[test]'") from e
 
-from gsi_events.compile.read import INT_MAX, INT_MIN
+from gsi_events.compile.typemaps import INT_MAX, INT_MIN
 from gsi_events.testing.dataset import Dataset
 from gsi_events.testing.generate import (
     Edit,

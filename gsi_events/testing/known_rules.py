@@ -12,6 +12,7 @@ import re
 import polars as pl
 
 from gsi_events.compile import schema
+from gsi_events.compile.typemaps import polars_dtype
 
 # The modules that read the hand-written files and raise parse-stage Problems with
 # literal rule ids (or ids built from parts in an f-string). A module that starts raising
@@ -45,7 +46,7 @@ def table_rule_ids() -> list[str]:
     from gsi_events.compile.validate.models import model
     from gsi_events.compile.validate.rules import Context
 
-    frames = {t: pl.DataFrame(schema={f.name: schema.polars_dtype(f.type)
+    frames = {t: pl.DataFrame(schema={f.name: polars_dtype(f.type)
                                       for f in schema.table(t).fields}) for t in schema.TABLES}
     ctx = Context(frames=frames, archive={})
     out: list[str] = []

@@ -14,6 +14,7 @@ from pandera.api.polars.types import PolarsData
 
 from gsi_events.compile import countries, schema
 from gsi_events.compile.schema import Field, TableSchema
+from gsi_events.compile.typemaps import polars_dtype
 from gsi_events.compile.validate.rules import RULES, Context
 
 c = pl.col
@@ -84,7 +85,7 @@ def key_checks(t: TableSchema, ctx: Context) -> list[pa.Check]:
         # reports it) matches nothing, it does not stop the check
         types = ctx.frames[t.name].schema if t.name in ctx.frames else {}
         keys = ctx.frames[fk.resource].select(
-            c(theirs).cast(types.get(mine, schema.polars_dtype(t.field(mine).type)),
+            c(theirs).cast(types.get(mine, polars_dtype(t.field(mine).type)),
                            strict=False).alias(mine)
             for mine, theirs in zip(fk.fields, fk.reference_fields, strict=True))
         if len(fk.fields) == 1:
@@ -99,7 +100,7 @@ def key_checks(t: TableSchema, ctx: Context) -> list[pa.Check]:
 def model(table: str, ctx: Context) -> pa.DataFrameSchema:
     t = schema.table(table)
     columns = {
-        f.name: pa.Column(schema.polars_dtype(f.type), nullable=not f.required,
+        f.name: pa.Column(polars_dtype(f.type), nullable=not f.required,
                           checks=field_checks(table, f), required=True)
         for f in t.fields
     }
@@ -122,7 +123,7 @@ def report_model(table: str, skip: frozenset[str] = frozenset(), derived: tuple[
     t = schema.table(table)
     names = {*t.primary_key, *(f.name for f in t.coded_fields), *derived}
     columns = {
-        f.name: pa.Column(schema.polars_dtype(f.type), nullable=True, required=True,
+        f.name: pa.Column(polars_dtype(f.type), nullable=True, required=True,
                           checks=[ch for ch in field_checks(table, f)
                                   if not str(ch.name).endswith(".unique")])
         for f in t.fields if f.name in names
