@@ -1,4 +1,5 @@
-"""Strict reading of the hand-written YAML files (coding files, source records).
+"""Strict reading of the hand-written YAML files (coding files, source records), and the
+one writer of the YAML files the package generates (new source records, exports, test data).
 
 Coders' mistakes that YAML libraries accept silently or report cryptically (a BOM,
 CRLF line ends, tabs, decomposed Unicode, duplicate keys, calendar-invalid dates) are
@@ -8,6 +9,7 @@ against the schema, so one bad date does not hide the rest of the file.
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 from pathlib import Path
@@ -199,3 +201,21 @@ def _has_surrogate(data: Any) -> bool:
             seen.add(id(x))
             todo += [*x.keys(), *x.values()] if isinstance(x, dict) else list(x)
     return False
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML 1.2 text in the style of the hand-written files (2-space maps, `  - ` lists),
+    read back as it was written by `read_yaml`.
+
+    Strings that YAML would read as something else (`'2024-01-01'`, `'null'`, `'3000'`)
+    are quoted; dates are written as plain YYYY-MM-DD.
+    """
+    y = YAML(typ="rt")
+    y.allow_unicode = True
+    y.default_flow_style = False
+    y.width = 1 << 20  # never fold a line: a folded quote is harder to check by eye
+    y.indent(mapping=2, sequence=4, offset=2)
+    y.representer.ignore_aliases = lambda data: True  # no &id001 / *id001: write it out
+    out = io.StringIO()
+    y.dump(data, out)
+    return out.getvalue()
