@@ -99,7 +99,6 @@ from gsi_events.testing.generate import (
     source_record,
 )
 from gsi_events.testing.known_rules import (
-    READING_MODULES,
     parse_rule_ids,
     parse_rule_templates,
     rule_ids,
@@ -124,7 +123,6 @@ __all__ = [
     "INT_MAX",
     "INT_MIN",
     "MUTATIONS",
-    "READING_MODULES",
     "SENTINEL",
     "SPANS",
     "Case",
