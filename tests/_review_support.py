@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from gsi_events.coders.export import render_yaml
+from gsi_events.compile.yamlio import dump_yaml
 
 REPO = Path(__file__).resolve().parents[1]
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -36,7 +36,7 @@ def source(root: Path, sid: str, source_type: str = "international_media",
         "published_precision": "day", "published_basis": "test fixture",
         "source_type": source_type, "language": "en", "date_accessed": "2026-12-01",
     }
-    (root / "archive" / f"{sid}.yaml").write_text(render_yaml(record), encoding="utf-8")
+    (root / "archive" / f"{sid}.yaml").write_text(dump_yaml(record), encoding="utf-8")
 
 
 def report(event: str, action: str = "training_delivered", status: str = "completed",
@@ -78,7 +78,7 @@ def report(event: str, action: str = "training_delivered", status: str = "comple
 
 def coding(root: Path, sid: str, *reports: dict[str, Any], coder: str = "coder-test") -> Path:
     path = root / "coding" / f"{sid}.yaml"
-    path.write_text(render_yaml({"source": sid, "coder": coder, "events": list(reports)}),
+    path.write_text(dump_yaml({"source": sid, "coder": coder, "events": list(reports)}),
                     encoding="utf-8")
     return path
 

@@ -27,11 +27,11 @@ from gsi_events import diff, testing
 from gsi_events.build import release
 from gsi_events.cli import main
 from gsi_events.coders import export
-from gsi_events.coders.export import render_yaml
 from gsi_events.compile import schema
 from gsi_events.compile.merge import build_tables
 from gsi_events.compile.pipeline import compile_repository
 from gsi_events.compile.read import read_coding, read_repository
+from gsi_events.compile.yamlio import dump_yaml
 from gsi_events.problems import ProblemsFound
 
 
@@ -223,8 +223,8 @@ def test_coding_files_tables_export_round_trip(dataset: testing.Dataset) -> None
             assert first.tables[name].equals(second.tables[name]), name
         assert _reports(a) == _reports(b)
         records = export.source_records(first.tables)
-        assert {k: render_yaml(v) for k, v in records.items()} == \
-            {k: render_yaml(v) for k, v in dataset.sources.items()}
+        assert {k: dump_yaml(v) for k, v in records.items()} == \
+            {k: dump_yaml(v) for k, v in dataset.sources.items()}
 
 
 def test_export_refuses_events_with_several_sources() -> None:
@@ -267,7 +267,7 @@ SNIPPETS = st.sampled_from([
 @st.composite
 def yaml_texts(draw):  # type: ignore[no-untyped-def]
     data = draw(YAML_DATA)
-    text = render_yaml(data) if not isinstance(data, str) or draw(st.booleans()) else data
+    text = dump_yaml(data) if not isinstance(data, str) or draw(st.booleans()) else data
     cut = draw(st.integers(0, len(text)))
     return text[:cut] + draw(SNIPPETS) + text[cut:]
 
@@ -291,7 +291,7 @@ def broken_files(draw):  # type: ignore[no-untyped-def]
     elif kind == "yaml":
         data = draw(yaml_texts()).encode("utf-8", "surrogatepass")
     else:
-        data = bytearray(dataset.files().get(rel) or render_yaml({"events": []}).encode())
+        data = bytearray(dataset.files().get(rel) or dump_yaml({"events": []}).encode())
         for _ in range(draw(st.integers(1, 5))):
             i = draw(st.integers(0, len(data)))
             data[i:i + draw(st.integers(0, 3))] = draw(st.binary(min_size=0, max_size=3))

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from gsi_events import loading
+from gsi_events.compile.typemaps import ARROW, arrow_type
 from gsi_events.fileops import locked, write_files
 from gsi_events.integrity import (  # noqa: F401  (verify is re-exported for callers here)
     CHANGELOG_FILE,
@@ -59,10 +60,6 @@ PARQUET_WRITER: dict[str, Any] = {
 # The first release (the data-package-version recipe: 0.1.0 while the data is developed
 # in public, 1.0.0 when it is released for use the first time).
 FIRST_VERSIONS = ("0.1.0", "1.0.0")
-# Table Schema type -> Arrow type. Integers are 32-bit: R's own integer type, which both
-# arrow and nanoparquet read them as (a 64-bit column becomes integer64 or double in R).
-ARROW_TYPES = {"string": "string", "integer": "int32", "number": "float64",
-               "date": "date32", "boolean": "bool_"}
 
 
 # --- Parquet ------------------------------------------------------------------------------
@@ -73,8 +70,7 @@ def arrow_schema(table: str) -> Any:
 
     from gsi_events.compile import schema
 
-    return pa.schema([pa.field(f.name, getattr(pa, ARROW_TYPES[f.type])(),
-                               nullable=not f.required)
+    return pa.schema([pa.field(f.name, arrow_type(f.type), nullable=not f.required)
                       for f in schema.table(table).fields])
 
 
@@ -126,7 +122,7 @@ def build_info() -> dict[str, Any]:
         "pyarrow": pa.__version__,
         "polars": pl.__version__,
         "parquet": {"writer": f"parquet-cpp-arrow {pa.__version__}", **PARQUET_WRITER,
-                    "integers": "int32", "dates": "date32"},
+                    "integers": ARROW["integer"], "dates": ARROW["date"]},
     }
 
 

@@ -9,7 +9,8 @@ Krippendorff's alpha (nominal), computed by the `krippendorff` package.
 
 from __future__ import annotations
 
-import itertools
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -156,9 +157,9 @@ def compare(a: Repository, b: Repository) -> Agreement:
     result = Agreement(coder_a=coder(a), coder_b=coder(b), sources=sources,
                        reports_a=0, reports_b=0, matched=0)
     pairs: list[tuple[Report, Report]] = []
+    reports_a, reports_b = _by_source(a.reports), _by_source(b.reports)
     for s in sources:
-        ra = [r for r in a.reports if r.source_id == s]
-        rb = [r for r in b.reports if r.source_id == s]
+        ra, rb = reports_a.get(s, []), reports_b.get(s, [])
         m = match(ra, rb)
         result.reports_a += len(ra)
         result.reports_b += len(rb)
@@ -171,12 +172,39 @@ def compare(a: Repository, b: Repository) -> Agreement:
                                if id(r) not in got_b]
         pairs += m
     result.fields = [field_agreement(name, pairs) for name in FIELDS]
-    for (a1, b1), (a2, b2) in itertools.combinations(pairs, 2):
-        if a1.source_id == a2.source_id:
-            continue
-        result.linkage_pairs += 1
-        result.linkage_agree += (a1.event_id == a2.event_id) == (b1.event_id == b2.event_id)
+    result.linkage_pairs, result.linkage_agree = linkage(pairs)
     return result
+
+
+def _by_source(reports: list[Report]) -> dict[str, list[Report]]:
+    """Reports grouped by source, in their order: one pass instead of one per source."""
+    out: dict[str, list[Report]] = {}
+    for r in reports:
+        out.setdefault(r.source_id, []).append(r)
+    return out
+
+
+def _pairs_within(keys: Iterable[Hashable]) -> int:
+    """How many unordered pairs of items share a key."""
+    return sum(n * (n - 1) // 2 for n in Counter(keys).values())
+
+
+def linkage(pairs: list[tuple[Report, Report]]) -> tuple[int, int]:
+    """Of the pairs of matched pairs from different sources, how many there are and on
+    how many both coders agree whether the two reports are one event (both say "same
+    event" or both say "different events"). Counted from group sizes, not pair by pair
+    (pairs of pairs grow with the square of the data)."""
+
+    def cross(key: Callable[[Report, Report], Hashable]) -> int:
+        # pairs sharing the key, less those that also share a source
+        return (_pairs_within(key(a, b) for a, b in pairs)
+                - _pairs_within((a.source_id, key(a, b)) for a, b in pairs))
+
+    total = cross(lambda a, b: None)
+    same_a = cross(lambda a, b: a.event_id)
+    same_b = cross(lambda a, b: b.event_id)
+    same_both = cross(lambda a, b: (a.event_id, b.event_id))
+    return total, total - same_a - same_b + 2 * same_both
 
 
 def agreement(root: Path, main: Repository | None = None) -> tuple[Agreement, list[Any]]:

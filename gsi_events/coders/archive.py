@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-
 from gsi_events.compile import schema
 from gsi_events.compile.read import ARCHIVE_DIR, SOURCE_FILE, parse_record, read_retired
-from gsi_events.compile.yamlio import read_yaml
+from gsi_events.compile.yamlio import dump_yaml, read_yaml
 from gsi_events.fileops import locked, os_problems, read_regular, refuse_outside, write_files
 from gsi_events.loading import sha256
 from gsi_events.problems import Problem, ProblemsFound
@@ -248,15 +246,7 @@ def _record(root: Path, rel: str, header: str, record: dict[str, Any], raw: byte
 
 
 def _record_bytes(header: str, record: dict[str, Any]) -> bytes:
-    import io
-
-    yaml = YAML()
-    yaml.width = 100
-    yaml.representer.ignore_aliases = lambda *_: True  # no &id001 anchors for equal dates
-    out = io.StringIO()
-    out.write(header)
-    yaml.dump(record, out)
-    return out.getvalue().encode("utf-8")
+    return (header + dump_yaml(record)).encode("utf-8")
 
 
 def _refuse_what_validate_rejects(root: Path, rel: str, header: str, record: dict[str, Any],

@@ -15,13 +15,12 @@ source that reports it. So:
 What the tables do not hold is not exported: comments, the coder's name (pass `coder`),
 `canonical:` marks, and a report's link order (links come out sorted).
 
-`render_yaml` is the one YAML writer for generated files (exports, test generators), so
-that what is written is what `gsi_events.compile.yamlio` reads back.
+Files are written with `gsi_events.compile.yamlio.dump_yaml`, the one YAML writer, beside
+the reader that reads them back.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,26 +28,8 @@ from typing import Any
 import polars as pl
 
 from gsi_events.compile import schema
+from gsi_events.compile.yamlio import dump_yaml
 from gsi_events.errors import ExportError
-
-
-def render_yaml(data: Any) -> str:
-    """YAML 1.2 text in the style of the hand-written files (2-space maps, `  - ` lists).
-
-    Strings that YAML would read as something else (`'2024-01-01'`, `'null'`, `'3000'`)
-    are quoted; dates are written as plain YYYY-MM-DD.
-    """
-    from ruamel.yaml import YAML
-
-    y = YAML(typ="rt")
-    y.allow_unicode = True
-    y.default_flow_style = False
-    y.width = 1 << 20  # never fold a line: a folded quote is harder to check by eye
-    y.indent(mapping=2, sequence=4, offset=2)
-    y.representer.ignore_aliases = lambda data: True  # no &id001 / *id001: write it out
-    out = io.StringIO()
-    y.dump(data, out)
-    return out.getvalue()
 
 
 def _coded(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
@@ -120,6 +101,6 @@ def write_coding_files(tables: Any, root: Path, coder: str = "export") -> list[P
     for source, data in sorted(coding_files(tables, coder).items()):
         path = root / "coding" / f"{source}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render_yaml(data), encoding="utf-8")
+        path.write_text(dump_yaml(data), encoding="utf-8")
         written.append(path)
     return written

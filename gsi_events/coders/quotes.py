@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import heapq
 import re
+from collections import Counter
 
 # Typographic variants coders' editors introduce: (name, pattern, plain replacement)
 _VARIANTS: tuple[tuple[str, str, str], ...] = (
@@ -24,24 +26,126 @@ def _plain(text: str) -> tuple[str, set[str]]:
     return text, kinds
 
 
+# How many windows, sharing the most of the quote's words, get the exact comparison
+CANDIDATES = 4
+NEAR_TOP = 0.6
+_WORD_AFTER = re.compile(r"\S*\s+")
+
+
+def _next_start(text: str, s: int) -> int | None:
+    """The start of the word after the one at s (None at the end of the text)."""
+    m = _WORD_AFTER.match(text, s)
+    return m.end() if m and m.end() < len(text) else None
+
+
+def _previous_start(text: str, s: int) -> int | None:
+    """The start of the word before s (0 for the first; None at the start)."""
+    if s <= 0:
+        return None
+    i = s
+    while i > 0 and text[i - 1].isspace():
+        i -= 1
+    while i > 0 and not text[i - 1].isspace():
+        i -= 1
+    return i
+
+
+def _starts_near(text: str, at: int) -> tuple[int, ...]:
+    """The window starts (0, or a word's first character) at or around position at."""
+    if at <= 0:
+        return (0,)
+    if at >= len(text):
+        return ()
+    if text[at - 1].isspace() and not text[at].isspace():
+        return (at,)
+    before, after = _previous_start(text, at), _next_start(text, at)
+    return tuple(x for x in (before, after) if x is not None)
+
+
+def _aligned_votes(quote: str, text: str) -> Counter[int]:
+    """Window start -> how many characters of the quote's words the text has where the
+    window would put them: each occurrence in the text of a word of the quote votes,
+    with its length, for the window that aligns it with its place in the quote (the
+    word starts around that point). The passage a quote was copied from, a word or two
+    changed, gets the votes of all the others. The words are found by one regular
+    expression over the text, not word by word."""
+    places: dict[str, list[int]] = {}
+    for m in re.finditer(r"\S+", quote):
+        places.setdefault(m.group(), []).append(m.start())
+    votes: Counter[int] = Counter()
+    if not places:
+        return votes
+    words = "|".join(re.escape(w) for w in sorted(places, key=len, reverse=True))
+    for m in re.finditer(rf"(?<!\S)(?:{words})(?!\S)", text):
+        for offset in places[m.group()]:
+            for start in _starts_near(text, m.start() - offset):
+                votes[start] += len(m.group())
+    return votes
+
+
 def _best_window(quote: str, text: str) -> tuple[int, int, float]:
-    """Start, end and similarity of the passage of text most like the quote."""
+    """Start, end and similarity (difflib's ratio) of the passage of text most like the
+    quote, among windows of the quote's length starting at a word; ties go to the
+    earliest.
+
+    Bounded: the exact ratio costs about the quote's length squared, so it is computed
+    only for the few windows (at most CANDIDATES) where nearly as many of the
+    quote's words stand where the quote has them as in the best-placed one (NEAR_TOP of
+    it, `_aligned_votes`). The text's other windows are
+    never compared (a quote with no word in the text has no similar passage), so a
+    mistyped quote costs about the same in a long text as in a short one."""
     n = len(quote)
-    if not text or not n:
-        return 0, 0, 0.0
-    starts = [0, *[m.end() for m in re.finditer(r"\s+", text)]]
     best = (0, min(n, len(text)), 0.0)
+    scores = _aligned_votes(quote, text) if text and n else Counter()
+    top = max(scores.values(), default=0)
+    placed = heapq.nlargest(CANDIDATES, (s for s, v in scores.items()
+                                         if v > 0 and v >= NEAR_TOP * top),
+                            key=lambda s: (scores[s], -s))
+    # and the windows a word earlier and later: the quote's length from its own first
+    # word may cut a changed passage short, where a window a word off is more alike
+    chosen = list(dict.fromkeys(x for s in placed for x in (
+        s, _previous_start(text, s), _next_start(text, s)) if x is not None))
     matcher = difflib.SequenceMatcher(autojunk=False)
     matcher.set_seq2(quote)
-    for s in starts:
+    for s in chosen:  # most shared words first: a good best early prunes the rest
         window = text[s: s + n]
         matcher.set_seq1(window)
-        if matcher.real_quick_ratio() <= best[2] or matcher.quick_ratio() <= best[2]:
+        if not _may_beat(matcher.real_quick_ratio(), s, best) or not _may_beat(
+                matcher.quick_ratio(), s, best):
             continue
         ratio = matcher.ratio()
-        if ratio > best[2]:
+        if _may_beat(ratio, s, best):
             best = (s, s + len(window), ratio)
+    return _slide(matcher, text, best)
+
+
+def _slide(matcher: difflib.SequenceMatcher, text: str, best: tuple[int, int, float]
+           ) -> tuple[int, int, float]:
+    """The best window, moved a word at a time while that makes it more alike (later or
+    earlier), or as alike and earlier: a few more comparisons, at most CANDIDATES."""
+    n = len(matcher.b)
+    for _ in range(CANDIDATES):
+        if best[2] == 0:
+            break
+        moved = False
+        for s in (_previous_start(text, best[0]), _next_start(text, best[0])):
+            if s is None:
+                continue
+            matcher.set_seq1(text[s: s + n])
+            if _may_beat(matcher.quick_ratio(), s, best):
+                ratio = matcher.ratio()
+                if _may_beat(ratio, s, best):
+                    best, moved = (s, s + len(matcher.a), ratio), True
+                    break
+        if not moved:
+            break
     return best
+
+
+def _may_beat(ratio: float, start: int, best: tuple[int, int, float]) -> bool:
+    """Whether a window at start with this ratio (or bound) beats the best so far: a
+    higher ratio, or the same one earlier in the text."""
+    return ratio > best[2] or (ratio == best[2] > 0 and start < best[0])
 
 
 def explain_miss(quote: str, text: str | None) -> str:

@@ -10,6 +10,7 @@ import textwrap
 from gsi_events.compile import schema
 from gsi_events.compile.read import SourceRecord
 from gsi_events.compile.schema import Field
+from gsi_events.compile.yamlio import dump_yaml
 
 
 def _comment(f: Field, indent: str) -> list[str]:
@@ -24,15 +25,7 @@ def _comment(f: Field, indent: str) -> list[str]:
 def _scalar(value: str) -> str:
     """A YAML scalar written by the YAML library (quoted where the value needs it: a
     newline, '#', ': ', a leading '-' or quote), never pasted as it comes."""
-    import io
-
-    from ruamel.yaml import YAML
-
-    yaml = YAML()
-    yaml.width = 10_000
-    out = io.StringIO()
-    yaml.dump({"k": value}, out)
-    text = out.getvalue().removesuffix("\n")
+    text = dump_yaml({"k": value}).removesuffix("\n")
     if "\n" in text:  # a long value folded over lines: use JSON's double quotes instead
         import json
 

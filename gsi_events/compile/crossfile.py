@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from gsi_events.compile import written
+from gsi_events.compile.parse_rules import problem
 from gsi_events.compile.read import (
     ARCHIVE_DIR,
     DISAGREEABLE,
@@ -40,15 +41,12 @@ def evidence_wording(r: Report, language: str) -> list[Problem]:
             if aspect in supports and wanted and not written.has_number(words, wanted,
                                                                           language):
                 shown = ", ".join(f"{v:,}" for v in sorted(wanted))
-                problems.append(Problem(r.file, label, f"evidence.{aspect}_written",
-                    f"supports {aspect}, but {words!r} writes none of the coded numbers "
-                    f"({shown}) in digits (2,700 or 2700) or words (two thousand seven "
-                    f"hundred; a dozen); {fix}"))
+                problems.append(problem("evidence.{aspect}_written", r.file, label,
+                                        aspect=aspect, words=words, numbers=shown, fix=fix))
         if ("date" in supports and r.fields.get("date_precision") not in (None, "unknown")
                 and not written.has_date(words, language)):
-            problems.append(Problem(r.file, label, "evidence.date_written",
-                f"supports date, but {words!r} holds no date or date expression (a year, a "
-                f"month or weekday, or words such as 'last week'); {fix}"))
+            problems.append(problem("evidence.date_written", r.file, label, words=words,
+                                    fix=fix))
     return problems
 
 
@@ -63,24 +61,22 @@ def cross_file_problems(repo: Repository) -> list[Problem]:
         if c.source_id not in known and (repo.root / ARCHIVE_DIR / f"{c.source_id}.yaml").exists():
             continue  # the source record is broken; its own problems say why
         if c.source_id not in known:
-            problems.append(Problem(c.file, "line 1", "coding.unknown_source",
-                f"codes {c.source_id}, but there is no source record "
-                f"{ARCHIVE_DIR}/{c.source_id}.yaml; archive the source first "
-                "(gsi-events add-source)"))
+            problems.append(problem("coding.unknown_source", c.file, "line 1",
+                                    source=c.source_id,
+                                    record=f"{ARCHIVE_DIR}/{c.source_id}.yaml"))
         if c.source_id in by_source:
-            problems.append(Problem(c.file, "line 1", "coding.source_twice",
-                f"{c.source_id} is already coded in {by_source[c.source_id]}; a source has "
-                "one coding file (a second coder's goes in coding/second/)"))
+            problems.append(problem("coding.source_twice", c.file, "line 1",
+                                    source=c.source_id, file=by_source[c.source_id]))
         by_source[c.source_id] = c.file
         for r in [*c.reports, *c.rejected]:
             if r.event_id in repo.retired.get("events", set()):
-                problems.append(Problem(c.file, r.label, "events.retired_id",
-                    f"{r.event_id} is retired (coding/retired.yaml) and is never reused; "
-                    "give the event a new id"))
+                problems.append(problem("events.retired_id", c.file, r.label,
+                                        event=r.event_id))
     for s in repo.sources:
         if s.source_id in repo.retired.get("sources", set()):
-            problems.append(Problem(s.file, record_label("source", s.source_id, s.line),
-                "sources.retired_id", f"{s.source_id} is retired and is never reused"))
+            problems.append(problem("sources.retired_id", s.file,
+                                    record_label("source", s.source_id, s.line),
+                                    source=s.source_id))
     sources = {s.source_id: s for s in repo.sources}
     for c in repo.codings:
         source = sources.get(c.source_id)
@@ -94,17 +90,16 @@ def cross_file_problems(repo: Repository) -> list[Problem]:
     for event_id, reports in canon.items():
         if len(reports) > 1:
             for r in reports:
-                problems.append(Problem(r.file, r.label, "events.canonical_once",
-                    f"{len(reports)} reports of {event_id} are marked canonical; mark one"))
+                problems.append(problem("events.canonical_once", r.file, r.label,
+                                        n=len(reports), event=event_id))
     coded = {r.event_id for c in repo.codings for r in [*c.reports, *c.rejected]}
     for c in repo.codings:
         for r in [*c.reports, *c.rejected]:
             for other in sorted(set(r.distinct_from) - coded):
                 why = (" (it is retired: coding/retired.yaml)"
                        if other in repo.retired.get("events", set()) else "")
-                problems.append(Problem(c.file, r.label, "events.distinct_from.unknown_event",
-                    f"distinct_from names {other}, which no coding file reports{why}; name "
-                    "an event that is coded, or remove the entry"))
+                problems.append(problem("events.distinct_from.unknown_event", c.file, r.label,
+                                        other=other, why=why))
     return problems
 
 
@@ -126,10 +121,8 @@ def conflicting_reports(reports: Iterable[Report], canonical: dict[str, dict[str
             mine, canon = r.fields.get(name), row.get(name)
             if mine is None or canon is None or mine == canon or name in r.disagrees:
                 continue
-            problems.append(Problem(r.file, r.label, "events.report_conflicts_canonical",
-                f"{name} {mine!r} contradicts {r.event_id}'s canonical {name} {canon!r}, "
-                f"from its primary source {primary} ({files.get(primary, 'no coding file')})."
-                f" If {r.source_id} reports another event, give it its own id; if the "
-                f"sources disagree, record it in this report: 'disagrees: [{{field: {name}, "
-                "reason: ...}]' (the discrepancies table keeps both readings)"))
+            problems.append(problem("events.report_conflicts_canonical", r.file, r.label,
+                                    field=name, mine=mine, canon=canon, event=r.event_id,
+                                    primary=primary, file=files.get(primary, "no coding file"),
+                                    source=r.source_id))
     return problems

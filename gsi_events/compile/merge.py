@@ -19,6 +19,7 @@ import polars as pl
 from gsi_events.compile import countries, schema
 from gsi_events.compile.read import Report, Repository, SourceRecord, record_label
 from gsi_events.compile.rows import coded, evidence_row, evidence_word, label, participant_row
+from gsi_events.compile.typemaps import polars_dtype
 
 PUBLISHED_ORDER = {"day": 0, "month": 1, "year": 2, "unknown": 3}
 
@@ -37,7 +38,7 @@ class Tables:
 def frame(table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
     """A DataFrame with exactly the schema's columns and types, in the schema's order."""
     t = schema.table(table)
-    cols = {f.name: schema.polars_dtype(f.type) for f in t.fields}
+    cols = {f.name: polars_dtype(f.type) for f in t.fields}
     return pl.DataFrame([{c: r.get(c) for c in cols} for r in rows], schema=cols, orient="row")
 
 
@@ -215,6 +216,7 @@ def build_tables(repo: Repository) -> Tables:
         prov["sources"].append((s.file, record_label("source", s.source_id, s.line)))
 
     by_event: dict[str, list[Report]] = defaultdict(list)
+    links_seen: set[tuple[Any, Any, Any]] = set()  # (event, relation, target) already tabled
     for r in repo.reports:
         by_event[r.event_id].append(r)
 
@@ -288,9 +290,9 @@ def build_tables(repo: Repository) -> Tables:
                 prov["evidence"].append((r.file, label(r, evidence_word(q), n, q)))
             for n, link in enumerate(r.links, 1):
                 key = (event_id, link.get("relation"), link.get("target_event_id"))
-                if any((x["event_id"], x["relation"], x["target_event_id"]) == key
-                       for x in rows["event_links"]):
-                    continue
+                if key in links_seen:
+                    continue  # another report of the event gave the same link first
+                links_seen.add(key)
                 rows["event_links"].append({**coded(link), "event_id": event_id})
                 prov["event_links"].append((r.file, label(r, "link", n, link)))
 

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from gsi_events.compile import schema
+from gsi_events.compile.parse_rules import problem
 from gsi_events.compile.schema import Field
+from gsi_events.compile.typemaps import INT_MAX, INT_MIN
 from gsi_events.compile.yamlio import (
     MAX_FILE_BYTES,
     line_of,
@@ -35,9 +37,6 @@ SECOND_CODING_DIR = "coding/second"
 RETIRED_FILE = "coding/retired.yaml"
 SOURCE_FILE = re.compile(r"^src-[0-9]{4,}$")
 DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-# Integers are 32-bit in the release files (release.ARROW_TYPES: R's own integer type); a
-# larger number could not be written, and one beyond 64 bits would not even fit a table.
-INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 # Keys of a coding file that are structure, not fields of a table.
 FILE_KEYS = ("source", "coder", "notes", "events")
@@ -170,47 +169,50 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
-def coerce(f: Field, value: Any) -> tuple[Any, str | None]:
-    """The value typed as the schema says, or an error in plain words."""
+# A value that could not be typed: the key of its message in PARSE_RULES (one of the
+# `{table}.{field}.type` rule's) and what the message says about it.
+Untyped = tuple[str, dict[str, Any]]
+
+
+def coerce(f: Field, value: Any) -> tuple[Any, Untyped | None]:
+    """The value typed as the schema says, or why it cannot be."""
     if value is None:
         return None, None
+    found = {"found": _describe(value), "hint": ""}
     if f.type == "string":
         if f.separator and isinstance(value, list):
             if all(isinstance(v, str) for v in value):
                 return f.separator.join(value), None
-            return None, f"{f.key} must be a list of text values"
+            return None, ("{table}.{field}.type:list", {})
         if isinstance(value, str):
             return str(value), None
-        return None, f"{f.key} must be text, found {_describe(value)}"
+        return None, ("{table}.{field}.type:text", found)
     if f.type == "integer":
         if isinstance(value, int) and not isinstance(value, bool):
             if not INT_MIN <= value <= INT_MAX:
-                return None, (f"{f.key} must be a whole number from {INT_MIN} to {INT_MAX} "
-                              f"(releases store 32-bit integers), found {value}")
+                return None, ("{table}.{field}.type:int_range",
+                              {"min": INT_MIN, "max": INT_MAX, "value": value})
             return int(value), None
-        hint = ""
         if isinstance(value, str) and re.fullmatch(r"[0-9][0-9,. _]*", value.strip()):
             digits = re.sub(r"[^0-9]", "", value)
-            hint = f" (write it as a plain number without separators: {digits})"
-        return None, f"{f.key} must be a whole number, found {_describe(value)}{hint}"
+            found["hint"] = f" (write it as a plain number without separators: {digits})"
+        return None, ("{table}.{field}.type:int", found)
     if f.type == "boolean":
         if isinstance(value, bool):
             return value, None
-        hint = ""
         if isinstance(value, str) and value.strip().lower() in ("yes", "no", "on", "off", "y", "n"):
-            hint = " (YAML 1.2 reads yes/no/on/off as text: write true or false)"
-        return None, f"{f.key} must be true or false, found {_describe(value)}{hint}"
+            found["hint"] = " (YAML 1.2 reads yes/no/on/off as text: write true or false)"
+        return None, ("{table}.{field}.type:bool", found)
     if f.type == "date":
         if isinstance(value, dt.date):
             return value, None
         text = str(value).strip()
         if not DATE.match(text):
-            return None, (f"{f.key} must be a date written YYYY-MM-DD (e.g. 2024-09-09), "
-                          f"found {_describe(value)}")
+            return None, ("{table}.{field}.type:date_form", found)
         try:
             return dt.date.fromisoformat(text), None
         except ValueError:
-            return None, f"{f.key}: {text} is not a real calendar date"
+            return None, ("{table}.{field}.type:date", {"text": text})
     raise AssertionError(f"unknown schema type {f.type}")
 
 
@@ -225,8 +227,8 @@ def parse_record(
     """Type a mapping's fields; report unknown keys, missing required ones, bad types."""
     problems: list[Problem] = []
     if not isinstance(data, dict):
-        return {}, [Problem(rel, label, f"{rule_prefix}.not_a_mapping",
-                            f"must be a mapping of keys to values, found {_describe(data)}")]
+        return {}, [problem("{table}.not_a_mapping", rel, label, table=rule_prefix,
+                            found=_describe(data))]
     known = {f.key: f for f in fields}
     allowed = [*known, *structural]
     out: dict[str, Any] = {}
@@ -234,15 +236,17 @@ def parse_record(
         if str(key) not in allowed:
             near = difflib.get_close_matches(str(key), allowed, n=1)
             hint = f"; did you mean {near[0]!r}?" if near else ""
-            problems.append(Problem(rel, label, f"{rule_prefix}.unknown_key",
-                                    f"unknown key {key!r}{hint}"))
+            problems.append(problem("{table}.unknown_key", rel, label, table=rule_prefix,
+                                    key=key, hint=hint))
     for f in fields:
         value, error = coerce(f, data.get(f.key))
         if error:
-            problems.append(Problem(rel, label, f"{rule_prefix}.{f.name}.type", error))
+            key, said = error
+            problems.append(problem(key, rel, label, table=rule_prefix, field=f.name,
+                                    key=f.key, **said))
         elif value is None and f.required:
-            problems.append(Problem(rel, label, f"{rule_prefix}.{f.name}.required",
-                                    f"{f.key} is required: {f.description}"))
+            problems.append(problem("{table}.{field}.required", rel, label, table=rule_prefix,
+                                    field=f.name, key=f.key, description=f.description))
         out[f.name] = value
     return out, problems
 
@@ -272,14 +276,11 @@ def read_source(path: Path, root: Path) -> tuple[SourceRecord | None, list[Probl
 def parse_source(raw: bytes, rel: str, source_id: str) -> ParsedSource:
     data, problems = parse_bytes(raw, rel)
     if data is None:
-        return ParsedSource(None, None, False, problems or [Problem(
-            rel, record_label("source", source_id, None), "sources.not_a_mapping",
-            "the source record is empty; it is a mapping of the sources fields (publisher, "
-            "url, ...)")])
+        return ParsedSource(None, None, False, problems or [problem(
+            "sources.not_a_mapping:empty", rel, record_label("source", source_id, None))])
     label = record_label("source", source_id, line_of(data))
     if not SOURCE_FILE.match(source_id):
-        problems.append(Problem(rel, label, "archive.file_name",
-            "source record files are named after their source id (src-0001.yaml)"))
+        problems.append(problem("archive.file_name", rel, label))
     table = schema.table("sources")
     row, found = parse_record(data, table.coded_fields, (), rel, label, "sources")
     problems += found
@@ -301,28 +302,25 @@ def with_text(parsed: ParsedSource, path: Path, root: Path
     text_path = path.with_suffix(".txt")
     if row.get("kind") == "cited":
         if text_path.exists():
-            problems.append(Problem(rel, label, "archive.cited_has_text",
-                f"{text_path.relative_to(root).as_posix()} exists, but the source is cited: "
-                "a cited source keeps no text in the repository (delete the text, or record "
-                "the source as kind: archived)"))
+            problems.append(problem("archive.cited_has_text", rel, label,
+                                    path=text_path.relative_to(root).as_posix()))
     elif (away := outside_problem(text_path, root, text_path.relative_to(root).as_posix(),
                                   label)) is not None:
         problems.append(away)  # reported at the text; never read, never evidence
     elif not text_path.is_file():
-        problems.append(Problem(rel, label, "archive.text_missing",
-            f"the archived text {text_path.relative_to(root).as_posix()} is missing"))
+        problems.append(problem("archive.text_missing", rel, label,
+                                path=text_path.relative_to(root).as_posix()))
     else:
         try:
             record.raw = read_regular(text_path, MAX_FILE_BYTES)
         except (OSError, ValueError) as e:  # unreadable, a device, far too large
-            problems.append(Problem(text_path.relative_to(root).as_posix(), label,
-                "file.unreadable", f"cannot be read: {getattr(e, 'strerror', None) or e}"))
+            problems.append(problem("file.unreadable", text_path.relative_to(root).as_posix(),
+                                    label, why=getattr(e, "strerror", None) or e))
             return (record if parsed.valid else None), problems
         try:
             record.text = unicodedata.normalize("NFC", record.raw.decode("utf-8"))
         except UnicodeDecodeError:
-            problems.append(Problem(rel, label, "archive.text_utf8",
-                "the archived text is not valid UTF-8"))
+            problems.append(problem("archive.text_utf8", rel, label))
     return (record if parsed.valid else None), problems
 
 
@@ -334,15 +332,15 @@ def _items(data: Any, key: str, rel: str, label: str, prefix: str,
     value = data.get(key) if isinstance(data, dict) else None
     if value is None:
         if required:
-            return [], [Problem(rel, label, f"{prefix}.{key}.required",
-                                f"{key} is required and must list at least one entry")]
+            return [], [problem("{table}.{field}.required:list", rel, label, table=prefix,
+                                field=key)]
         return [], []
     if not isinstance(value, list):
-        return [], [Problem(rel, label, f"{prefix}.{key}.type",
-                            f"{key} must be a list (entries starting with '- ')")]
+        return [], [problem("{table}.{field}.type:list_form", rel, label, table=prefix,
+                            field=key)]
     if required and not value:
-        return [], [Problem(rel, label, f"{prefix}.{key}.required",
-                            f"{key} must list at least one entry")]
+        return [], [problem("{table}.{field}.required:empty_list", rel, label, table=prefix,
+                            field=key)]
     return [(item, line_of(value, i)) for i, item in enumerate(value)], []
 
 
@@ -355,18 +353,15 @@ def parse_report(data: Any, source_id: str, rel: str, line: int | None
     if not isinstance(data, dict):
         return None, problems
     if not isinstance(event_id, str) or not re.fullmatch(r"ev-[0-9]{4,}", event_id):
-        problems.append(Problem(rel, label, "events.event_id.pattern",
-            f"event must be an event id like ev-0001, found {_describe(event_id)}"))
+        problems.append(problem("events.event_id.pattern", rel, label,
+                                found=_describe(event_id)))
     canonical = data.get("canonical", False)
     if not isinstance(canonical, bool):
-        problems.append(Problem(rel, label, "events.canonical.type",
-                                "canonical must be true or false"))
+        problems.append(problem("events.canonical.type", rel, label))
     parts: dict[str, list[dict[str, Any]]] = {}
     given = [k for k in EVIDENCE_KEYS if isinstance(data, dict) and k in data]
     if len(given) > 1:
-        problems.append(Problem(rel, label, "events.quotes_and_evidence",
-            "give quotes (from an archived source) or evidence (from a cited source), "
-            "not both"))
+        problems.append(problem("events.quotes_and_evidence", rel, label))
     evidence_key = given[0] if given else "quotes"
     for key, table_name, required in (("participants", "participants", True),
                                       ("links", "event_links", False),
@@ -403,26 +398,16 @@ def _review_marks(data: dict[str, Any], event_id: Any, rel: str, label: str
     out: dict[str, dict[str, str]] = {"distinct_from": {}, "disagrees": {}}
     problems: list[Problem] = []
 
-    def problem(key: str, where: str, text: str) -> Problem:
-        if key == "distinct_from":  # literal rule ids: gsi_events.testing finds them here
-            return Problem(rel, where, "events.distinct_from.form", text)
-        return Problem(rel, where, "events.disagrees.form", text)
+    def form(key: str, where: str, wrong: str) -> Problem:
+        return problem(f"events.{key}.form", rel, where, fields=" or ".join(DISAGREEABLE),
+                       wrong=wrong)
 
     for key, what in (("distinct_from", "event"), ("disagrees", "field")):
         value = data.get(key)
         if value is None:
             continue
-        if key == "distinct_from":
-            form = ("distinct_from is a list of entries, each naming another event this one "
-                    "is not a duplicate of, and why: '- {event: ev-0025, reason: a second "
-                    "course, a month later}'")
-        else:
-            form = ("disagrees is a list of entries, each naming a field on which this "
-                    f"report contradicts the event's canonical value ({' or '.join(DISAGREEABLE)})"
-                    ", and why: '- {field: status, reason: this source reports the talks as "
-                    "failed}'")
         if not isinstance(value, list) or not value:
-            problems.append(problem(key, label, f"{form}; found {_describe(value)}"))
+            problems.append(form(key, label, f"found {_describe(value)}"))
             continue
         for n, item in enumerate(value, 1):
             line = line_of(value, n - 1)
@@ -445,7 +430,7 @@ def _review_marks(data: dict[str, Any], event_id: Any, rel: str, label: str
                 if not wrong:
                     out[key][about] = reason
                     continue
-            problems.append(problem(key, where, f"{form}; " + "; ".join(wrong)))
+            problems.append(form(key, where, "; ".join(wrong)))
     return out["distinct_from"], out["disagrees"], problems
 
 
@@ -471,28 +456,22 @@ def parse_coding(raw: bytes, rel: str, stem: str) -> tuple[Coding | None, list[P
     """A coding file from its bytes (`rel` its path, `stem` its name without .yaml)."""
     data, problems = parse_bytes(raw, rel)
     if data is None:
-        return None, problems or [Problem(rel, "", "coding.not_a_mapping",
-            "the file is empty; a coding file is a mapping with the keys source, coder and "
-            "events")]
+        return None, problems or [problem("coding.not_a_mapping:empty", rel, "")]
     if not isinstance(data, dict):
-        return None, [Problem(rel, "", "coding.not_a_mapping",
-            "a coding file is a mapping with the keys source, coder and events")]
+        return None, [problem("coding.not_a_mapping", rel, "")]
     for key in data:
         if key not in FILE_KEYS:
-            problems.append(Problem(rel, f"line {line_of(data, key)}", "coding.unknown_key",
-                f"unknown key {key!r}; a coding file has {', '.join(FILE_KEYS)}"))
+            problems.append(problem("coding.unknown_key", rel, f"line {line_of(data, key)}",
+                                    key=key, keys=", ".join(FILE_KEYS)))
     source_id = data.get("source")
     if not isinstance(source_id, str) or not SOURCE_FILE.match(source_id):
-        problems.append(Problem(rel, "line 1", "coding.source",
-            "source must name the coded source's id (src-0001)"))
+        problems.append(problem("coding.source", rel, "line 1"))
         return None, problems
     if stem.split(".")[0] != source_id:
-        problems.append(Problem(rel, "line 1", "coding.file_name",
-            f"the file codes {source_id} and must be named {source_id}.yaml"))
+        problems.append(problem("coding.file_name", rel, "line 1", source=source_id))
     coder = data.get("coder")
     if not isinstance(coder, str) or not coder.strip():
-        problems.append(Problem(rel, "line 1", "coding.coder",
-                                "coder must name who coded the file"))
+        problems.append(problem("coding.coder", rel, "line 1"))
     items, found = _items(data, "events", rel, "", "coding", False)
     problems += found
     reports: list[Report] = []
@@ -504,9 +483,8 @@ def parse_coding(raw: bytes, rel: str, stem: str) -> tuple[Coding | None, list[P
         if report is None:
             continue
         if report.event_id in seen:
-            problems.append(Problem(rel, report.label, "coding.event_twice",
-                f"{report.event_id} is coded twice in this file (also at line "
-                f"{seen[report.event_id]}); one source reports an event once"))
+            problems.append(problem("coding.event_twice", rel, report.label,
+                                    event=report.event_id, line=seen[report.event_id]))
             continue
         seen[report.event_id] = report.line
         (rejected if found else reports).append(report)
@@ -523,26 +501,24 @@ def read_retired(root: Path) -> tuple[dict[str, set[str]], list[Problem]]:
     if data is None:
         return out, problems
     if not isinstance(data, dict):
-        return out, [Problem(RETIRED_FILE, "line 1", "retired.entry",
-            "retired.yaml is a mapping with the keys events and sources, each a list of "
-            "entries with an id and a reason")]
+        return out, [problem("retired.entry:not_a_mapping", RETIRED_FILE, "line 1")]
     for kind in ("events", "sources"):
         items = data.get(kind) or []
         if not isinstance(items, list):
-            problems.append(Problem(RETIRED_FILE, f"line {line_of(data, kind) or '?'}",
-                "retired.entry", f"{kind} must be a list of entries with an id and a reason"))
+            problems.append(problem("retired.entry:not_a_list", RETIRED_FILE,
+                                    f"line {line_of(data, kind) or '?'}", kind=kind))
             continue
         for item in items:
             ident = item.get("id") if isinstance(item, dict) else None
             if not isinstance(ident, str) or not isinstance(item.get("reason"), str):
-                problems.append(Problem(RETIRED_FILE, f"line {line_of(item) or '?'}",
-                    "retired.entry", "each retired entry needs an id and a reason"))
+                problems.append(problem("retired.entry", RETIRED_FILE,
+                                        f"line {line_of(item) or '?'}"))
                 continue
             form = r"ev-[0-9]{4,}" if kind == "events" else SOURCE_FILE.pattern.strip("^$")
             if not re.fullmatch(form, ident):  # it would retire nothing, silently
-                problems.append(Problem(RETIRED_FILE, f"line {line_of(item) or '?'}",
-                    "retired.entry", f"{ident!r} is not the id of one of the {kind} "
-                    f"({'ev-0001' if kind == 'events' else 'src-0001'}); write it exactly"))
+                problems.append(problem("retired.entry:id", RETIRED_FILE,
+                                        f"line {line_of(item) or '?'}", id=ident, kind=kind,
+                                        example="ev-0001" if kind == "events" else "src-0001"))
                 continue
             out[kind].add(ident)
     return out, problems

@@ -238,14 +238,3 @@ def begun_statuses() -> tuple[str, ...]:
     in schemas/events.yaml): it counts for aggregates, and is dated before publication."""
     return table("events").field("status").values_with("begun")
 
-
-def polars_dtype(type_: str) -> Any:
-    import polars as pl
-
-    return {
-        "string": pl.String,
-        "integer": pl.Int64,
-        "number": pl.Float64,
-        "date": pl.Date,
-        "boolean": pl.Boolean,
-    }[type_]

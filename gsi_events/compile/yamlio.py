@@ -1,4 +1,5 @@
-"""Strict reading of the hand-written YAML files (coding files, source records).
+"""Strict reading of the hand-written YAML files (coding files, source records), and the
+one writer of the YAML files the package generates (new source records, exports, test data).
 
 Coders' mistakes that YAML libraries accept silently or report cryptically (a BOM,
 CRLF line ends, tabs, decomposed Unicode, duplicate keys, calendar-invalid dates) are
@@ -8,6 +9,7 @@ against the schema, so one bad date does not hide the rest of the file.
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 from pathlib import Path
@@ -19,6 +21,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
 from gsi_events.compile import fastyaml
+from gsi_events.compile.parse_rules import problem
 from gsi_events.fileops import outside, read_regular
 from gsi_events.problems import Problem
 
@@ -62,26 +65,19 @@ def check_text(text: str, rel: str) -> list[Problem]:
     """Problems of the file as text, before YAML sees it."""
     problems: list[Problem] = []
     if text.startswith("\ufeff"):
-        problems.append(Problem(rel, "line 1", "file.bom",
-            "the file starts with a UTF-8 byte-order mark (BOM); save it as UTF-8 without BOM"))
+        problems.append(problem("file.bom", rel, "line 1"))
     if "\r" in text:
         n = text[: text.index("\r")].count("\n") + 1
-        problems.append(Problem(rel, f"line {n}", "file.line_endings",
-            "the file has Windows (CRLF) or old Mac (CR) line endings; save it with "
-            "Unix (LF) line endings"))
+        problems.append(problem("file.line_endings", rel, f"line {n}"))
     for n, line in enumerate(text.split("\n"), 1):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
-            problems.append(Problem(rel, f"line {n}", "file.tab_indent",
-                "a tab in the indentation; YAML indents with spaces only"))
+            problems.append(problem("file.tab_indent", rel, f"line {n}"))
             break
     if unicodedata.normalize("NFC", text) != text:
         for n, line in enumerate(text.split("\n"), 1):
             if unicodedata.normalize("NFC", line) != line:
-                problems.append(Problem(rel, f"line {n}", "file.unicode_nfc",
-                    "text is not in Unicode NFC form (a letter and its accent stored as two "
-                    "characters, as some editors and macOS copy-paste do); save the file "
-                    "NFC-normalised"))
+                problems.append(problem("file.unicode_nfc", rel, f"line {n}"))
                 break
     return problems
 
@@ -92,10 +88,7 @@ def outside_problem(path: Path, root: Path, rel: str, label: str = "") -> Proble
     real = outside(path, root)
     if real is None:
         return None
-    return Problem(rel, label, "file.outside_checkout",
-        f"{rel} leads out of the checkout through a symbolic link (to {real}); coding "
-        "files, source records and archived texts must be files inside the repository: "
-        "replace the link with the file itself")
+    return problem("file.outside_checkout", rel, label, path=rel, real=real)
 
 
 def version_problem(text: str, rel: str) -> Problem | None:
@@ -105,10 +98,7 @@ def version_problem(text: str, rel: str) -> Problem | None:
     if m is None or m.group(1) == "1.2":
         return None
     line = text.count("\n", 0, m.start()) + 1
-    return Problem(rel, f"line {line}", "yaml.version",
-        f"the file declares %YAML {m.group(1) or '(no version)'}; coding files and source "
-        "records are read as YAML 1.2 only, where yes/no/on/off are text, not true/false: "
-        "delete the %YAML line (and write true or false)")
+    return problem("yaml.version", rel, f"line {line}", version=m.group(1) or "(no version)")
 
 
 def read_yaml(path: Path, rel: str, root: Path | None = None) -> tuple[Any, list[Problem]]:
@@ -129,9 +119,9 @@ def read_bytes(path: Path, rel: str, root: Path | None = None
     try:
         return read_regular(path, MAX_FILE_BYTES), []
     except OSError as e:
-        return None, [Problem(rel, "", "file.unreadable", f"cannot be read: {e.strerror}")]
+        return None, [problem("file.unreadable", rel, "", why=e.strerror)]
     except ValueError as e:  # a named pipe (which would hang), a device, a huge file
-        return None, [Problem(rel, "", "file.unreadable", f"cannot be read: it {e}")]
+        return None, [problem("file.unreadable", rel, "", why=f"it {e}")]
 
 
 def parse_bytes(raw: bytes, rel: str) -> tuple[Any, list[Problem]]:
@@ -140,8 +130,7 @@ def parse_bytes(raw: bytes, rel: str) -> tuple[Any, list[Problem]]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
-        return None, [Problem(rel, f"line {line}", "file.utf8",
-            f"is not valid UTF-8 (byte {e.start}); save it as UTF-8")]
+        return None, [problem("file.utf8", rel, f"line {line}", byte=e.start)]
     return parse_text(text, rel)
 
 
@@ -160,19 +149,15 @@ def parse_text(text: str, rel: str, fast: bool = True) -> tuple[Any, list[Proble
     try:
         data = _yaml().load(text)
     except RecursionError:
-        return None, [Problem(rel, "", "yaml.syntax",
-            "lists or mappings are nested too deeply to read (a coding file needs four levels)")]
+        return None, [problem("yaml.syntax:nested", rel, "")]
     except ReaderError as e:
         where, col = _position(text, e.position)
         char = e.character if isinstance(e.character, int) else ord(str(e.character)[:1] or " ")
-        return None, [Problem(rel, where, "yaml.syntax",
-            f"not valid YAML{col}: the control character U+{char:04X} is not allowed in "
-            "a YAML file; delete it")]
+        return None, [problem("yaml.syntax:control", rel, where, column=col, char=char)]
     except DuplicateKeyError as e:
         mark = e.problem_mark
         key = str(e.problem).split('"')[1] if '"' in str(e.problem) else "a key"
-        return None, [Problem(rel, f"line {mark.line + 1}", "yaml.duplicate_key",
-            f"the key {key!r} appears twice in the same record; keep one")]
+        return None, [problem("yaml.duplicate_key", rel, f"line {mark.line + 1}", key=key)]
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f"line {mark.line + 1}" if mark else ""
@@ -182,21 +167,19 @@ def parse_text(text: str, rel: str, fast: bool = True) -> tuple[Any, list[Proble
         if began is not None and mark is not None and began.line != mark.line:
             what += (f" ({e.context.strip()} that begins at line {began.line + 1}, column "
                      f"{began.column + 1}: is it closed?)")
-        return None, [Problem(rel, where, "yaml.syntax", f"not valid YAML{col}: {what}")]
+        return None, [problem("yaml.syntax", rel, where, column=col, what=what)]
     except YAMLError as e:
-        return None, [Problem(rel, "", "yaml.syntax", f"not valid YAML: {e}")]
+        return None, [problem("yaml.syntax", rel, "", column="", what=e)]
     except (ValueError, KeyError, TypeError, OverflowError) as e:
         # ruamel's constructors raise these for a value its tag cannot hold
         # (`!!int abc`, `!!bool maybe`, an integer of thousands of digits)
-        return None, [Problem(rel, "", "yaml.syntax",
-            f"not valid YAML: a value cannot be read as its type ({type(e).__name__}: "
-            f"{str(e)[:120]}); remove explicit tags such as !!int and write plain values")]
+        return None, [problem("yaml.syntax:tagged", rel, "",
+                              error=f"{type(e).__name__}: {str(e)[:120]}")]
     escape = _SURROGATE_ESCAPE.search(text)
     if escape and _has_surrogate(data):
         where, col = _position(text, escape.start())
-        return None, [Problem(rel, where, "yaml.syntax",
-            f"not valid YAML text{col}: the escape {escape.group()} stands for half a "
-            "character (a lone UTF-16 surrogate); write the character itself")]
+        return None, [problem("yaml.syntax:surrogate", rel, where, column=col,
+                              escape=escape.group())]
     return data, []
 
 
@@ -223,3 +206,21 @@ def _has_surrogate(data: Any) -> bool:
             seen.add(id(x))
             todo += [*x.keys(), *x.values()] if isinstance(x, dict) else list(x)
     return False
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML 1.2 text in the style of the hand-written files (2-space maps, `  - ` lists),
+    read back as it was written by `read_yaml`.
+
+    Strings that YAML would read as something else (`'2024-01-01'`, `'null'`, `'3000'`)
+    are quoted; dates are written as plain YYYY-MM-DD.
+    """
+    y = YAML(typ="rt")
+    y.allow_unicode = True
+    y.default_flow_style = False
+    y.width = 1 << 20  # never fold a line: a folded quote is harder to check by eye
+    y.indent(mapping=2, sequence=4, offset=2)
+    y.representer.ignore_aliases = lambda data: True  # no &id001 / *id001: write it out
+    out = io.StringIO()
+    y.dump(data, out)
+    return out.getvalue()

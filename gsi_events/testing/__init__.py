@@ -85,7 +85,7 @@ except ImportError as e:  # pragma: no cover - depends on what is installed
         "gsi_events.testing needs hypothesis, part of the test extra: "
         "pip install 'gsi-events[test]'") from e
 
-from gsi_events.compile.read import INT_MAX, INT_MIN
+from gsi_events.compile.typemaps import INT_MAX, INT_MIN
 from gsi_events.testing.dataset import Dataset
 from gsi_events.testing.generate import (
     Edit,
@@ -99,7 +99,6 @@ from gsi_events.testing.generate import (
     source_record,
 )
 from gsi_events.testing.known_rules import (
-    READING_MODULES,
     parse_rule_ids,
     parse_rule_templates,
     rule_ids,
@@ -124,7 +123,6 @@ __all__ = [
     "INT_MAX",
     "INT_MIN",
     "MUTATIONS",
-    "READING_MODULES",
     "SENTINEL",
     "SPANS",
     "Case",

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gsi_events.coders.export import render_yaml
 from gsi_events.compile import schema
+from gsi_events.compile.yamlio import dump_yaml
 
 
 @dataclass
@@ -60,7 +60,7 @@ class Dataset:
         return f"coding/{stem}.yaml"
 
     def rendered(self, stem: str) -> str:
-        return render_yaml(self._with_nulls(self.codings[stem]))
+        return dump_yaml(self._with_nulls(self.codings[stem]))
 
     def line_of_report(self, stem: str, index: int) -> int:
         """1-based line of the `- event:` entry of a report in its rendered file."""
@@ -78,13 +78,13 @@ class Dataset:
     def files(self) -> dict[str, bytes | None]:
         out: dict[str, bytes | None] = {}
         for sid, rec in sorted(self.sources.items()):
-            out[f"archive/{sid}.yaml"] = render_yaml(self._with_nulls(rec)).encode()
+            out[f"archive/{sid}.yaml"] = dump_yaml(self._with_nulls(rec)).encode()
         for sid, raw in sorted(self.texts.items()):
             out[f"archive/{sid}.txt"] = raw
         for stem in sorted(self.codings):
             out[self.coding_path(stem)] = self.rendered(stem).encode()
         if self.retired is not None:
-            out["coding/retired.yaml"] = render_yaml(self.retired).encode()
+            out["coding/retired.yaml"] = dump_yaml(self.retired).encode()
         out.update(self.raw)
         return out
 

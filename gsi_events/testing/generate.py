@@ -15,6 +15,7 @@ import polars as pl
 from hypothesis import strategies as st
 
 from gsi_events.compile import schema
+from gsi_events.compile.typemaps import polars_dtype
 from gsi_events.testing.dataset import Dataset
 from gsi_events.testing.values import SENTINEL, dates, field_values, optional, span, text
 
@@ -44,7 +45,7 @@ def needs(report: dict[str, Any]) -> set[str]:
     from gsi_events.compile.validate.rules import NEEDS_QUOTE
 
     row = {f.name: report.get(f.key) for f in schema.table("events").coded_fields}
-    frame = pl.DataFrame([row], schema={f.name: schema.polars_dtype(f.type)
+    frame = pl.DataFrame([row], schema={f.name: polars_dtype(f.type)
                                         for f in schema.table("events").coded_fields})
     return {a for a, cond in NEEDS_QUOTE.items()
             if frame.select(cond.fill_null(False)).item()}

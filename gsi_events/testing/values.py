@@ -13,8 +13,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from gsi_events.compile import schema
-from gsi_events.compile.read import INT_MAX, INT_MIN
 from gsi_events.compile.schema import Field
+from gsi_events.compile.typemaps import INT_MAX, INT_MIN
 
 SENTINEL = "§"  # never in generated text: body markers carry it, so they are unique
 

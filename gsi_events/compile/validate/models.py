@@ -14,6 +14,7 @@ from pandera.api.polars.types import PolarsData
 
 from gsi_events.compile import countries, schema
 from gsi_events.compile.schema import Field, TableSchema
+from gsi_events.compile.typemaps import polars_dtype
 from gsi_events.compile.validate.rules import RULES, Context
 
 c = pl.col
@@ -35,36 +36,40 @@ def expr_check(rule_id: str, expr: pl.Expr) -> pa.Check:
     return pa.Check(check, name=rule_id, error=rule_id)
 
 
-def field_checks(table: str, f: Field) -> list[pa.Check]:
+def field_exprs(table: str, f: Field) -> list[tuple[str, pl.Expr]]:
+    """(rule id, expression true for good rows) of each check of one field."""
     col = c(f.name)
     rid = f"{table}.{f.name}"
-    checks: list[pa.Check] = []
+    out: list[tuple[str, pl.Expr]] = []
     if f.pattern:
-        checks.append(expr_check(f"{rid}.pattern", col.str.contains(f.pattern)))
+        out.append((f"{rid}.pattern", col.str.contains(f.pattern)))
     if f.categories:
-        checks.append(expr_check(f"{rid}.vocabulary", col.is_in(list(f.values))))
+        out.append((f"{rid}.vocabulary", col.is_in(list(f.values))))
     if f.codelist:
         codes = sorted(countries.CODELISTS[f.codelist].codes())
         if f.separator:
             ok = col.str.split(f.separator).list.eval(pl.element().is_in(codes)).list.all()
         else:
             ok = col.is_in(codes)
-        checks.append(expr_check(f"{rid}.codelist", ok))
+        out.append((f"{rid}.codelist", ok))
     if f.minimum is not None:
-        checks.append(expr_check(f"{rid}.minimum", col >= f.minimum))
+        out.append((f"{rid}.minimum", col >= f.minimum))
     if f.maximum is not None:
-        checks.append(expr_check(f"{rid}.maximum", col <= f.maximum))
+        out.append((f"{rid}.maximum", col <= f.maximum))
     if f.min_length is not None or f.max_length is not None:
         n = col.str.len_chars()
-        checks.append(expr_check(f"{rid}.length", n.is_between(f.min_length or 0,
-                                                               f.max_length or 2**31)))
+        out.append((f"{rid}.length", n.is_between(f.min_length or 0, f.max_length or 2**31)))
     if f.free_text:
-        checks.append(expr_check(f"{rid}.characters", ~col.str.contains(INVISIBLE)))
+        out.append((f"{rid}.characters", ~col.str.contains(INVISIBLE)))
     if f.unique:
         # Our own check so the failure carries our rule id; as fast as pandera's
         # unique=True here (benchmarks/bench_validation.py).
-        checks.append(expr_check(f"{rid}.unique", col.is_null() | ~col.is_duplicated()))
-    return checks
+        out.append((f"{rid}.unique", col.is_null() | ~col.is_duplicated()))
+    return out
+
+
+def field_checks(table: str, f: Field) -> list[pa.Check]:
+    return [expr_check(rule_id, expr) for rule_id, expr in field_exprs(table, f)]
 
 
 def key_checks(t: TableSchema, ctx: Context) -> list[pa.Check]:
@@ -75,13 +80,19 @@ def key_checks(t: TableSchema, ctx: Context) -> list[pa.Check]:
     for fk in t.foreign_keys:
         if fk.resource not in ctx.frames:
             continue
-        ref = ctx.frames[fk.resource]
-        keys = ref.select(fk.reference_fields).rows()
+        # hashed look-ups in the referenced columns, built by polars (not Python lists),
+        # typed as the referring columns: a column of another type (its type check
+        # reports it) matches nothing, it does not stop the check
+        types = ctx.frames[t.name].schema if t.name in ctx.frames else {}
+        keys = ctx.frames[fk.resource].select(
+            c(theirs).cast(types.get(mine, polars_dtype(t.field(mine).type)),
+                           strict=False).alias(mine)
+            for mine, theirs in zip(fk.fields, fk.reference_fields, strict=True))
         if len(fk.fields) == 1:
-            ok = c(fk.fields[0]).is_in([k[0] for k in keys])
+            ok = c(fk.fields[0]).is_in(keys.to_series().implode())
         else:
-            ok = pl.struct(list(fk.fields)).is_in([dict(zip(fk.fields, k, strict=True))
-                                                   for k in keys])
+            ok = pl.struct(list(fk.fields)).is_in(keys.select(pl.struct(pl.all()))
+                                                  .to_series().implode())
         checks.append(expr_check(f"{t.name}.foreign_key.{'+'.join(fk.fields)}", ok))
     return checks
 
@@ -89,7 +100,7 @@ def key_checks(t: TableSchema, ctx: Context) -> list[pa.Check]:
 def model(table: str, ctx: Context) -> pa.DataFrameSchema:
     t = schema.table(table)
     columns = {
-        f.name: pa.Column(schema.polars_dtype(f.type), nullable=not f.required,
+        f.name: pa.Column(polars_dtype(f.type), nullable=not f.required,
                           checks=field_checks(table, f), required=True)
         for f in t.fields
     }
@@ -112,7 +123,7 @@ def report_model(table: str, skip: frozenset[str] = frozenset(), derived: tuple[
     t = schema.table(table)
     names = {*t.primary_key, *(f.name for f in t.coded_fields), *derived}
     columns = {
-        f.name: pa.Column(schema.polars_dtype(f.type), nullable=True, required=True,
+        f.name: pa.Column(polars_dtype(f.type), nullable=True, required=True,
                           checks=[ch for ch in field_checks(table, f)
                                   if not str(ch.name).endswith(".unique")])
         for f in t.fields if f.name in names

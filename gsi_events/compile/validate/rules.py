@@ -3,12 +3,19 @@
 Each rule is a small function of a Context returning an expression that is true for the
 rows that keep the rule. Rules whose inputs are missing (an empty value, a source whose
 text is not archived) pass here: another rule reports the missing input once.
+
+Rules that read another table do it by hashed look-up (`is_in` a column, `replace_strict`
+from one column to another) built by polars from that table's columns, never from
+Python lists or dicts of its rows: that is what keeps validation linear and fast. The
+archived texts stay Python strings in the archive: a rule that reads them runs one
+Python function over a whole column (`_per_source`), so no text is ever copied into a
+column, let alone onto every row that cites it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -22,13 +29,17 @@ c = pl.col
 
 @dataclass
 class Context:
-    """What checks may read besides the table they check."""
+    """What checks may read besides the table they check, and what is derived from it
+    once (`memo`) for all the rules and messages that need it."""
 
     frames: dict[str, pl.DataFrame]
     archive: dict[str, SourceRecord] | None  # None when validating a release
+    _memo: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
-    def texts(self) -> dict[str, str]:
-        return {k: s.text for k, s in (self.archive or {}).items() if s.text is not None}
+    def memo(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
 
 
 Rule = Callable[[Context], pl.Expr]
@@ -45,6 +56,44 @@ def rule(rule_id: str) -> Callable[[Rule], Rule]:
 
 def _ok_if_null(*cols: str) -> pl.Expr:
     return pl.any_horizontal(*(c(x).is_null() for x in cols))
+
+
+def ids_in(col: str, ids: pl.Series) -> pl.Expr:
+    """`col` is one of `ids`, by a hashed look-up. Ids are compared as text: an id column
+    of another type (its type check reports it) matches nothing, it does not stop the
+    check."""
+    return c(col).cast(pl.String, strict=False).is_in(
+        ids.cast(pl.String, strict=False).implode())
+
+
+def lookup(key: str, table: pl.DataFrame, key_col: str, value: str | pl.Expr,
+           default: Any = None) -> pl.Expr:
+    """`value` of the row of `table` whose id `key_col` equals column `key`, by a hashed
+    look-up (`default` where there is none). The table's ids are read as text, so an id
+    column of another type there matches nothing; a `key` column of another type stops
+    the check (its type check reports it). An id the table repeats takes its last row's
+    value (as a dict built from the rows would); an empty id matches nothing."""
+    pairs = (table.select(c(key_col).cast(pl.String, strict=False).alias("key"),
+                          (c(value) if isinstance(value, str) else value).alias("value"))
+             .filter(c("key").is_not_null())
+             .unique("key", keep="last"))
+    return c(key).replace_strict(pairs["key"], pairs["value"], default=default,
+                                 return_dtype=pairs["value"].dtype)
+
+
+def _per_source(ctx: Context, cols: tuple[str, ...], fn: Callable[..., Any],
+                dtype: pl.DataType) -> pl.Expr:
+    """fn(source record, *values) for each row, with the record of the row's source_id
+    (None when the source is not archived). One Python call over the whole column: the
+    texts are read where they are, not copied into the frame."""
+    archive = ctx.archive or {}
+
+    def run(s: pl.Series) -> pl.Series:
+        rows = s.struct.unnest().iter_rows()
+        return pl.Series([fn(archive.get(sid) if isinstance(sid, str) else None, *rest)
+                          for sid, *rest in rows], dtype=dtype)
+
+    return pl.struct("source_id", *cols).map_batches(run, return_dtype=dtype)
 
 
 def _dates_match(start: str, end: str, precision: str, allowed: tuple[str, ...]) -> pl.Expr:
@@ -89,28 +138,49 @@ def published_dates_match_precision(ctx: Context) -> pl.Expr:
         | (c("published_precision") != "day") | (c("published_start") == c("published_end")))
 
 
+def archived_files(ctx: Context) -> pl.DataFrame:
+    """source_id, sha256 and bytes of every archived text as found (hashed once)."""
+
+    def build() -> pl.DataFrame:
+        found = [(k, sha256(s.raw), len(s.raw)) for k, s in (ctx.archive or {}).items()
+                 if s.raw is not None]
+        return pl.DataFrame(found, schema={"source_id": pl.String, "sha256": pl.String,
+                                           "bytes": pl.Int64}, orient="row")
+
+    return ctx.memo("archived_files", build)
+
+
 @rule("sources.archived_text_matches_hash")
 def archived_text_matches_hash(ctx: Context) -> pl.Expr:
-    found = {k: sha256(s.raw) for k, s in (ctx.archive or {}).items() if s.raw is not None}
-    sizes = {k: len(s.raw) for k, s in (ctx.archive or {}).items() if s.raw is not None}
-    actual = c("source_id").replace_strict(found, default=None, return_dtype=pl.String)
-    size = c("source_id").replace_strict(sizes, default=None, return_dtype=pl.Int64)
+    files = archived_files(ctx)
+    actual = lookup("source_id", files, "source_id", "sha256")
+    size = lookup("source_id", files, "source_id", "bytes")
     return actual.is_null() | ((actual == c("sha256")) & (size == c("bytes")))
+
+
+def _markers_in_order(s: SourceRecord | None, begins: Any, ends: Any) -> bool:
+    if s is None or s.text is None:
+        return True
+    if not isinstance(begins, str) or not isinstance(ends, str):
+        return False
+    at, to = s.text.find(begins), s.text.find(ends)
+    return 0 <= at <= to
 
 
 @rule("sources.body_markers_found")
 def body_markers_found(ctx: Context) -> pl.Expr:
-    text = c("source_id").replace_strict(ctx.texts(), default=None, return_dtype=pl.String)
-    begins = text.str.find(c("body_begins"), literal=True)
-    ends = text.str.find(c("body_ends"), literal=True)
-    return text.is_null() | (begins.is_not_null() & ends.is_not_null() & (begins <= ends))
+    return _per_source(ctx, ("body_begins", "body_ends"), _markers_in_order, pl.Boolean)
+
+
+def _markers_once(s: SourceRecord | None, begins: Any, ends: Any) -> bool:
+    if s is None or s.text is None:
+        return True
+    return all(s.text.count(m) <= 1 for m in (begins, ends) if isinstance(m, str))
 
 
 @rule("sources.body_markers_once")
 def body_markers_once(ctx: Context) -> pl.Expr:
-    text = c("source_id").replace_strict(ctx.texts(), default=None, return_dtype=pl.String)
-    once = [text.str.count_matches(c(m), literal=True) <= 1 for m in ("body_begins", "body_ends")]
-    return text.is_null() | (once[0].fill_null(True) & once[1].fill_null(True))
+    return _per_source(ctx, ("body_begins", "body_ends"), _markers_once, pl.Boolean)
 
 
 # --- events ----------------------------------------------------------------------------
@@ -200,11 +270,14 @@ def codes_match_action(ctx: Context) -> pl.Expr:
     return out | ~c("action").is_in(list(contexts))
 
 
-def not_summable(links: pl.DataFrame) -> list[str]:
-    part_of = links.filter(c("relation") == "part_of")["event_id"].to_list()
+def not_summable(links: pl.DataFrame) -> pl.Series:
+    """Ids of events that are part_of another or in a may_overlap link."""
+    part_of = links.filter(c("relation") == "part_of")
     overlap = links.filter(c("relation") == "may_overlap")
-    return sorted({*part_of, *overlap["event_id"].to_list(),
-                   *overlap["target_event_id"].to_list()})
+    # cast: an id column of another type is reported by its type check, not a crash
+    return pl.concat([part_of["event_id"].cast(pl.String),
+                      overlap["event_id"].cast(pl.String),
+                      overlap["target_event_id"].cast(pl.String)]).unique()
 
 
 @rule("events.aggregates_flag_correct")
@@ -212,28 +285,30 @@ def aggregates_flag_correct(ctx: Context) -> pl.Expr:
     aggregatable = [a for a, v in schema.action_attribute("aggregatable").items() if v]
     expected = (c("action").is_in(aggregatable) & c("status").is_in(schema.begun_statuses())
                 & c("count_best").is_not_null()
-                & ~c("event_id").is_in(not_summable(ctx.frames["event_links"])))
+                & ~ids_in("event_id", not_summable(ctx.frames["event_links"])))
     return c("recommended_for_aggregates").eq_missing(expected.fill_null(False))
 
 
 @rule("events.every_event_has_evidence")
 def every_event_has_evidence(ctx: Context) -> pl.Expr:
-    counts = (ctx.frames["evidence"].group_by("event_id").agg(c("source_id").n_unique())
-              .rows())
-    n = c("event_id").replace_strict(dict(counts), default=0, return_dtype=pl.Int64)
+    counts = ctx.frames["evidence"].group_by("event_id").agg(n=c("source_id").n_unique())
+    n = lookup("event_id", counts, "event_id", c("n").cast(pl.Int64), default=0)
     return (n >= 1) & c("n_sources").eq_missing(n)
 
 
-def source_kinds(ctx: Context) -> dict[str, str]:
-    return dict(ctx.frames["sources"].select("source_id", "kind").rows())
+def source_kind(ctx: Context, source_id: str) -> pl.Expr:
+    """The kind (archived, cited) of the source a column names, from the sources table."""
+    return lookup(source_id, ctx.frames["sources"], "source_id", "kind")
 
 
 def quoted_events(ctx: Context) -> pl.Series:
     """Ids of events that at least one archived source reports."""
-    archived = [s for s, k in source_kinds(ctx).items() if k == "archived"]
+    sources = ctx.frames["sources"]
+    archived = sources.filter(source_kind(ctx, "source_id") == "archived")["source_id"]
     ev = ctx.frames["evidence"]
     # cast: a source_id column of another type is reported by its type check, not a crash
-    return ev.filter(c("source_id").cast(pl.String).is_in(archived))["event_id"].unique()
+    return ev.filter(c("source_id").cast(pl.String).is_in(archived.cast(pl.String).implode())
+                     )["event_id"].unique()
 
 
 @rule("events.evidence_kind_correct")
@@ -249,14 +324,9 @@ def every_event_has_actor(ctx: Context) -> pl.Expr:
     return c("event_id").is_in(actors.implode())
 
 
-def quoted_aspects(evidence: pl.DataFrame) -> dict[str, set[str]]:
-    """event_id -> the parts of the event its quotes support."""
-    rows = (evidence.select("event_id", c("supports").str.split(";")).explode("supports")
-            .unique().rows())
-    out: dict[str, set[str]] = {}
-    for event_id, aspect in rows:
-        out.setdefault(event_id, set()).add(aspect)
-    return out
+def quoted_aspects(evidence: pl.DataFrame) -> pl.DataFrame:
+    """(event_id, supports): each part of an event a quote supports, once per quote."""
+    return evidence.select("event_id", c("supports").str.split(";")).explode("supports")
 
 
 # aspect of a quote -> the condition under which an event needs it
@@ -271,14 +341,17 @@ NEEDS_QUOTE: dict[str, pl.Expr] = {
 }
 
 
+def quote_needs(ctx: Context) -> dict[str, tuple[pl.Expr, pl.Expr]]:
+    """aspect -> (whether an event needs a quote supporting it, whether it has one)."""
+    aspects = ctx.memo("quoted_aspects", lambda: quoted_aspects(ctx.frames["evidence"]))
+    return {aspect: (needed.fill_null(False),
+                     ids_in("event_id", aspects.filter(c("supports") == aspect)["event_id"]))
+            for aspect, needed in NEEDS_QUOTE.items()}
+
+
 @rule("events.values_are_quoted")
 def values_are_quoted(ctx: Context) -> pl.Expr:
-    aspects = quoted_aspects(ctx.frames["evidence"])
-    out = pl.lit(True)
-    for aspect, needed in NEEDS_QUOTE.items():
-        having = [e for e, a in aspects.items() if aspect in a]
-        out = out & (~needed.fill_null(False) | c("event_id").is_in(having))
-    return out
+    return ~pl.any_horizontal(*(needed & ~has for needed, has in quote_needs(ctx).values()))
 
 
 # --- participants ----------------------------------------------------------------------
@@ -317,8 +390,7 @@ def country_names_match(ctx: Context) -> pl.Expr:
 
 @rule("evidence.matches_source_kind")
 def matches_source_kind(ctx: Context) -> pl.Expr:
-    kind = c("source_id").replace_strict(source_kinds(ctx), default=None,
-                                          return_dtype=pl.String)
+    kind = source_kind(ctx, "source_id")
     quote = c("quote").is_not_null() & c("locator").is_null() & c("note").is_null()
     cited = c("quote").is_null() & c("locator").is_not_null() & c("note").is_not_null()
     return (pl.when(kind == "archived").then(quote)
@@ -326,28 +398,42 @@ def matches_source_kind(ctx: Context) -> pl.Expr:
             .otherwise(True))  # an unknown source: the foreign key reports it
 
 
+def _quote_at(s: SourceRecord | None, quote: Any, start: Any, end: Any) -> bool | None:
+    """True when the text has the quote at start..end; None (not known: the required
+    check reports it) without an end."""
+    if s is None or s.text is None or quote is None:
+        return True
+    if start is None:
+        return False
+    if end is None:
+        return None
+    return 0 <= start <= end and s.text[start:end] == quote
+
+
 @rule("evidence.quote_in_source")
 def quote_in_source(ctx: Context) -> pl.Expr:
-    text = c("source_id").replace_strict(ctx.texts(), default=None, return_dtype=pl.String)
     if ctx.archive is None:
         return pl.lit(True)
-    at = text.str.slice(c("char_start"), c("char_end") - c("char_start"))
-    return text.is_null() | c("quote").is_null() | (
-        c("char_start").is_not_null() & (at == c("quote")))
+    return _per_source(ctx, ("quote", "char_start", "char_end"), _quote_at, pl.Boolean)
 
 
-def body_spans(ctx: Context) -> tuple[dict[str, int], dict[str, int]]:
-    spans = {k: s.body_span for k, s in (ctx.archive or {}).items()}
-    starts = {k: span[0] for k, span in spans.items() if span}
-    ends = {k: span[1] for k, span in spans.items() if span}
-    return starts, ends
+def body_spans(ctx: Context) -> pl.DataFrame:
+    """source_id, start and end of the article body of every archived text (found once)."""
+
+    def build() -> pl.DataFrame:
+        spans = [(k, *span) for k, s in (ctx.archive or {}).items()
+                 if (span := s.body_span) is not None]
+        return pl.DataFrame(spans, schema={"source_id": pl.String, "start": pl.Int64,
+                                           "end": pl.Int64}, orient="row")
+
+    return ctx.memo("body_spans", build)
 
 
 @rule("evidence.quote_in_article_body")
 def quote_in_article_body(ctx: Context) -> pl.Expr:
-    starts, ends = body_spans(ctx)
-    b = c("source_id").replace_strict(starts, default=None, return_dtype=pl.Int64)
-    e = c("source_id").replace_strict(ends, default=None, return_dtype=pl.Int64)
+    spans = body_spans(ctx)
+    b = lookup("source_id", spans, "source_id", "start")
+    e = lookup("source_id", spans, "source_id", "end")
     return _ok_if_null("char_start", "char_end") | b.is_null() | (
         (c("char_start") >= b) & (c("char_end") <= e))
 
@@ -369,20 +455,18 @@ def link_not_to_itself(ctx: Context) -> pl.Expr:
 @rule("event_links.fulfils_links_delivery_to_pledge")
 def fulfils_links_delivery_to_pledge(ctx: Context) -> pl.Expr:
     kinds = schema.action_attribute("kind")
+    kind = c("action").replace_strict(list(kinds), list(kinds.values()), default=None,
+                                      return_dtype=pl.String)
     events = ctx.frames["events"]
-    kind_of = {e: kinds.get(a) for e, a in events.select("event_id", "action").rows()}
-    src = c("event_id").replace_strict(kind_of, default=None, return_dtype=pl.String)
-    dst = c("target_event_id").replace_strict(kind_of, default=None, return_dtype=pl.String)
+    src = lookup("event_id", events, "event_id", kind)
+    dst = lookup("target_event_id", events, "event_id", kind)
     return (c("relation") != "fulfils") | src.is_null() | dst.is_null() | (
         (src == "delivery") & (dst == "pledge"))
 
 
 @rule("event_links.part_of_targets_umbrella")
 def part_of_targets_umbrella(ctx: Context) -> pl.Expr:
-    events = ctx.frames["events"]
-    umbrella = dict(events.select("event_id", "umbrella").rows())
-    target = c("target_event_id").replace_strict(umbrella, default=None,
-                                                  return_dtype=pl.Boolean)
+    target = lookup("target_event_id", ctx.frames["events"], "event_id", "umbrella")
     return (c("relation") != "part_of") | target.is_null() | target
 
 
@@ -434,9 +518,10 @@ def links_form_no_cycle(ctx: Context) -> pl.Expr:
     links = ctx.frames["event_links"]
     bad: list[str] = []
     for relation in ("part_of", "follows"):
-        edges = [(str(a), str(b)) for a, b, r in links.select(
-            "event_id", "target_event_id", "relation").rows()
-            if r == relation and a is not None and b is not None]
+        pairs = links.filter((c("relation") == relation) & c("event_id").is_not_null()
+                             & c("target_event_id").is_not_null())
+        edges = list(zip(pairs["event_id"].cast(pl.String).to_list(),
+                         pairs["target_event_id"].cast(pl.String).to_list(), strict=True))
         bad += [f"{relation}|{a}|{b}" for a, b in _cycle_edges(edges)]
     key = pl.concat_str([c("relation"), c("event_id"), c("target_event_id")], separator="|")
-    return key.is_null() | ~key.is_in(bad)
+    return key.is_null() | ~key.is_in(pl.Series(bad, dtype=pl.String).implode())

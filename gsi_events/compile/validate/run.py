@@ -14,7 +14,7 @@ from gsi_events.compile.merge import Provenance
 from gsi_events.compile.read import Report, SourceRecord
 from gsi_events.compile.rows import evidence_row, label, participant_row
 from gsi_events.compile.validate.models import model, report_model
-from gsi_events.compile.validate.rules import NEEDS_QUOTE, Context, quoted_aspects
+from gsi_events.compile.validate.rules import Context, archived_files, quote_needs
 from gsi_events.problems import Problem
 
 PANDERA_CHECKS = {"not_nullable": "required", "column_in_dataframe": "missing"}
@@ -36,7 +36,9 @@ def _shown(value: Any) -> str:
 
 
 def message(rule_id: str, row: dict[str, Any] | None, failure: dict[str, Any],
-            ctx: Context) -> str:
+            ctx: Context, unquoted: tuple[str, ...] = ()) -> str:
+    """The failure in words. `unquoted`: for values_are_quoted, the aspects no quote
+    supports (worked out for all failing rows at once, `_unquoted`)."""
     table, _, rest = rule_id.partition(".")
     t = schema.table(table)
     row = row or {}
@@ -91,18 +93,15 @@ def message(rule_id: str, row: dict[str, Any] | None, failure: dict[str, Any],
     found = ", ".join(f"{k}={_shown(row.get(k))}" for k in r.fields if k in row)
     detail = ""
     if rule_id == "events.values_are_quoted":
-        have = quoted_aspects(ctx.frames["evidence"]).get(row.get("event_id"), set())
-        need = [a for a, cond in NEEDS_QUOTE.items()
-                if pl.DataFrame([row]).select(cond.fill_null(False)).item() and a not in have]
-        detail = f" No quote supports: {', '.join(need)} (add it to a quote's supports)."
+        detail = f" No quote supports: {', '.join(unquoted)} (add it to a quote's supports)."
         found = ""
     if rule_id == "sources.archived_text_matches_hash":
-        record = (ctx.archive or {}).get(row.get("source_id") or "")
-        if record is not None and record.raw is not None:
-            from gsi_events.loading import sha256
-
-            detail = (f" The archived text now has sha256 {sha256(record.raw)} and "
-                      f"{len(record.raw)} bytes; the record says {row.get('sha256')} and "
+        files = ctx.memo("archived_files_by_id", lambda: {
+            sid: (digest, size) for sid, digest, size in archived_files(ctx).iter_rows()})
+        actual = files.get(row.get("source_id") or "")
+        if actual is not None:
+            detail = (f" The archived text now has sha256 {actual[0]} and "
+                      f"{actual[1]} bytes; the record says {row.get('sha256')} and "
                       f"{row.get('bytes')}. Archived texts are never edited: restore it, or "
                       "archive the new text as a new source.")
             found = ""
@@ -185,6 +184,11 @@ def _check(table: str, df: pl.DataFrame, prov: list[Provenance], dfs: pa.DataFra
     except pa.errors.SchemaErrors as e:
         failures = list(e.failure_cases.iter_rows(named=True))
     broken_types = any(str(f["check"]).startswith("dtype(") for f in failures)
+    # the failing rows, read in one go
+    at = sorted({i for f in failures if (i := f["index"]) is not None and i < len(df)})
+    rows = dict(zip(at, df[at].iter_rows(named=True), strict=True)) if at else {}
+    unquoted = _unquoted(df, [f["index"] for f in failures
+                              if f["check"] == "events.values_are_quoted"], ctx)
     quote_missing: set[int] = set()
     found: list[tuple[int | None, str, Problem]] = []
     for fail in failures:
@@ -192,7 +196,7 @@ def _check(table: str, df: pl.DataFrame, prov: list[Provenance], dfs: pa.DataFra
         index = fail["index"]
         if index is None and broken_types and not rule_id.endswith(".type"):
             continue  # a check that could not run on a wrongly typed column
-        row = df.row(index, named=True) if index is not None and index < len(df) else None
+        row = rows.get(index) if index is not None else None
         if index is not None and index < len(prov):
             file, record = prov[index]
         else:
@@ -201,8 +205,8 @@ def _check(table: str, df: pl.DataFrame, prov: list[Provenance], dfs: pa.DataFra
             record = (", ".join(f"{k} {row.get(k)}" for k in pk) if row else "")
         if rule_id == "evidence.quote_in_source" and index is not None:
             quote_missing.add(index)
-        found.append((index, rule_id,
-                      Problem(file, record, rule_id, message(rule_id, row, fail, ctx))))
+        found.append((index, rule_id, Problem(file, record, rule_id, message(
+            rule_id, row, fail, ctx, unquoted.get(index, ())))))
     fields = schema.table(table).fields
     derived = {f"{table}.{f.name}.required" for f in fields if f.derived}
     coded = tuple(f"{table}.{f.name}." for f in fields if f.coded)
@@ -215,6 +219,20 @@ def _check(table: str, df: pl.DataFrame, prov: list[Provenance], dfs: pa.DataFra
             continue  # empty because a coded value it derives from is wrong, as reported
         problems.append(problem)
     return problems
+
+
+def _unquoted(df: pl.DataFrame, indices: list[int | None], ctx: Context
+              ) -> dict[int, tuple[str, ...]]:
+    """For the events rows at `indices`: the aspects they need a quote for and have none,
+    worked out for all of them in one polars pass."""
+    at = sorted({i for i in indices if i is not None and i < len(df)})
+    if not at:
+        return {}
+    needs = quote_needs(ctx)
+    flags = df[at].select(**{a: needed & ~has.fill_null(False)
+                             for a, (needed, has) in needs.items()})
+    return {i: tuple(a for a, flag in row.items() if flag)
+            for i, row in zip(at, flags.iter_rows(named=True), strict=True)}
 
 
 def validate_reports(reports: list[Report], frames: dict[str, pl.DataFrame],
