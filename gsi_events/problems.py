@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from gsi_events.errors import ProblemsFound
 
-__all__ = ["Problem", "ProblemsFound", "printable", "render"]
+__all__ = ["Problem", "ProblemsFound", "printable", "render", "shown"]
 
 
 @dataclass(frozen=True, order=True)
@@ -20,6 +20,11 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}: {self.record}" if self.record else self.file
         return f"{printable(where)}: {printable(self.message, lines=True)} [rule {self.rule}]"
+
+
+def shown(value: object) -> str:
+    """A value as a message shows it: text quoted, nothing as `empty`."""
+    return "empty" if value is None else repr(value) if isinstance(value, str) else str(value)
 
 
 def render(problems: list[Problem]) -> str:

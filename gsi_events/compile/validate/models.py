@@ -6,6 +6,10 @@ Every check is named with a stable rule id ("events.count_order",
 
 from __future__ import annotations
 
+import difflib
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pandera.polars as pa
@@ -16,6 +20,7 @@ from gsi_events.compile import countries, schema
 from gsi_events.compile.schema import Field, TableSchema
 from gsi_events.compile.typemaps import polars_dtype
 from gsi_events.compile.validate.rules import RULES, Context
+from gsi_events.problems import shown
 
 c = pl.col
 
@@ -36,36 +41,88 @@ def expr_check(rule_id: str, expr: pl.Expr) -> pa.Check:
     return pa.Check(check, name=rule_id, error=rule_id)
 
 
+@dataclass(frozen=True)
+class FieldCheck:
+    """A check a field's definition in schemas/ implies: the last part of its rule id
+    (`events.count_best.minimum`), whether a field has it, the expression true for good
+    values, and what a failure says (of the field and the value found)."""
+
+    kind: str
+    applies: Callable[[Field], bool]
+    ok: Callable[[Field], pl.Expr]
+    says: Callable[[Field, Any], str]
+
+
+def _in_codelist(f: Field) -> pl.Expr:
+    codes = sorted(countries.CODELISTS[f.codelist or ""].codes())
+    if f.separator:
+        return c(f.name).str.split(f.separator).list.eval(pl.element().is_in(codes)).list.all()
+    return c(f.name).is_in(codes)
+
+
+def _not_in_vocabulary(f: Field, value: Any) -> str:
+    near = difflib.get_close_matches(str(value), f.values, n=1)
+    hint = f"; did you mean {near[0]!r}?" if near else ""
+    return f"{f.key} {shown(value)} is not in the vocabulary{hint} (allowed: {', '.join(f.values)})"
+
+
+def _wrong_length(f: Field, value: Any) -> str:
+    n = len(value) if isinstance(value, str) else 0
+    return (f"{f.key} must have {f.min_length or 0} to {f.max_length or 'any number of'}"
+            f" characters, found {n}")
+
+
+def _holds_invisible(f: Field, value: Any) -> str:
+    return (f"{f.key} holds {_invisible(value)}, an invisible control or formatting "
+            "character (NUL, a bidirectional override, a zero-width space, ...) that "
+            "hides in text or changes how it reads; delete it (retype the words "
+            "around it if you cannot see it)")
+
+
+def _invisible(value: Any) -> str:
+    """The first invisible character in a text (INVISIBLE), named, with its place."""
+    text = value if isinstance(value, str) else ""
+    for i, ch in enumerate(text):
+        if ch not in "\t\n" and unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            name = unicodedata.name(ch, "a control character")
+            return f"U+{ord(ch):04X} ({name}) at character {i + 1}"
+    return "an invisible character"
+
+
+# The field checks, in the order they run.
+FIELD_CHECKS: dict[str, FieldCheck] = {k.kind: k for k in (
+    FieldCheck("pattern", lambda f: bool(f.pattern),
+               lambda f: c(f.name).str.contains(f.pattern or ""),
+               lambda f, v: f"{f.key} {shown(v)} is not of the required form {f.pattern}"
+                            + (f" (like {f.example})" if f.example else "")),
+    FieldCheck("vocabulary", lambda f: bool(f.categories),
+               lambda f: c(f.name).is_in(list(f.values)), _not_in_vocabulary),
+    FieldCheck("codelist", lambda f: bool(f.codelist), _in_codelist,
+               lambda f, v: f"{f.key} {shown(v)} is not "
+                            f"{countries.CODELISTS[f.codelist or ''].words}"),
+    FieldCheck("minimum", lambda f: f.minimum is not None, lambda f: c(f.name) >= f.minimum,
+               lambda f, v: f"{f.key} must be at least {f.minimum}, found {shown(v)}"),
+    FieldCheck("maximum", lambda f: f.maximum is not None, lambda f: c(f.name) <= f.maximum,
+               lambda f, v: f"{f.key} must be at most {f.maximum}, found {shown(v)}"),
+    FieldCheck("length", lambda f: f.min_length is not None or f.max_length is not None,
+               lambda f: c(f.name).str.len_chars().is_between(f.min_length or 0,
+                                                              f.max_length or 2**31),
+               _wrong_length),
+    FieldCheck("characters", lambda f: f.free_text,
+               lambda f: ~c(f.name).str.contains(INVISIBLE), _holds_invisible),
+    # Our own check so the failure carries our rule id; as fast as pandera's
+    # unique=True here (benchmarks/bench_validation.py).
+    FieldCheck("unique", lambda f: f.unique,
+               lambda f: c(f.name).is_null() | ~c(f.name).is_duplicated(),
+               lambda f, v: f"{f.key} {shown(v)} is used by more than one record; it must "
+                            "be unique"),
+)}
+
+
 def field_exprs(table: str, f: Field) -> list[tuple[str, pl.Expr]]:
     """(rule id, expression true for good rows) of each check of one field."""
-    col = c(f.name)
-    rid = f"{table}.{f.name}"
-    out: list[tuple[str, pl.Expr]] = []
-    if f.pattern:
-        out.append((f"{rid}.pattern", col.str.contains(f.pattern)))
-    if f.categories:
-        out.append((f"{rid}.vocabulary", col.is_in(list(f.values))))
-    if f.codelist:
-        codes = sorted(countries.CODELISTS[f.codelist].codes())
-        if f.separator:
-            ok = col.str.split(f.separator).list.eval(pl.element().is_in(codes)).list.all()
-        else:
-            ok = col.is_in(codes)
-        out.append((f"{rid}.codelist", ok))
-    if f.minimum is not None:
-        out.append((f"{rid}.minimum", col >= f.minimum))
-    if f.maximum is not None:
-        out.append((f"{rid}.maximum", col <= f.maximum))
-    if f.min_length is not None or f.max_length is not None:
-        n = col.str.len_chars()
-        out.append((f"{rid}.length", n.is_between(f.min_length or 0, f.max_length or 2**31)))
-    if f.free_text:
-        out.append((f"{rid}.characters", ~col.str.contains(INVISIBLE)))
-    if f.unique:
-        # Our own check so the failure carries our rule id; as fast as pandera's
-        # unique=True here (benchmarks/bench_validation.py).
-        out.append((f"{rid}.unique", col.is_null() | ~col.is_duplicated()))
-    return out
+    return [(f"{table}.{f.name}.{k.kind}", k.ok(f)) for k in FIELD_CHECKS.values()
+            if k.applies(f)]
 
 
 def field_checks(table: str, f: Field) -> list[pa.Check]:
@@ -95,6 +152,19 @@ def key_checks(t: TableSchema, ctx: Context) -> list[pa.Check]:
                                                   .to_series().implode())
         checks.append(expr_check(f"{t.name}.foreign_key.{'+'.join(fk.fields)}", ok))
     return checks
+
+
+def key_says(t: TableSchema, check: str, row: dict[str, Any]) -> str:
+    """What a failure of a key check (`primary_key`, `foreign_key.<fields>`) says."""
+    if check == "primary_key":
+        keys = ", ".join(f"{k}={shown(row.get(k))}" for k in t.primary_key)
+        return f"another record has the same key ({keys}); keys must be unique"
+    fields = check.split(".", 1)[1].split("+")
+    fk = next(fk for fk in t.foreign_keys if list(fk.fields) == fields)
+    vals = ", ".join(shown(row.get(f)) for f in fields)
+    keys = "+".join(t.field(f).key for f in fields)
+    return (f"{keys} {vals} refers to no record of {fk.resource} "
+            f"(no {fk.resource} with {'+'.join(fk.reference_fields)} = {vals})")
 
 
 def model(table: str, ctx: Context) -> pa.DataFrameSchema:

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
 from gsi_events.compile import schema
 from gsi_events.compile.read import SourceRecord
 from gsi_events.loading import sha256
+from gsi_events.problems import shown
 
 c = pl.col
 
@@ -45,13 +46,33 @@ class Context:
 Rule = Callable[[Context], pl.Expr]
 RULES: dict[str, Rule] = {}
 
+# What a failure of a rule says besides its description in schemas/, for the rules whose
+# values alone do not show the mistake: more words (after the description), and the
+# fields to show as found (None: the rule's own; (): none). Given the failing row, the
+# context, and for values_are_quoted the aspects no quote supports.
+Explanation = tuple[str, tuple[str, ...] | None]
+Explain = Callable[[dict[str, Any], Context, tuple[str, ...]], Explanation]
+EXPLAIN: dict[str, Explain] = {}
 
-def rule(rule_id: str) -> Callable[[Rule], Rule]:
-    def register(fn: Rule) -> Rule:
-        RULES[rule_id] = fn
+F = TypeVar("F", Rule, Explain)
+
+
+def _registered(into: dict[str, F], rule_id: str) -> Callable[[F], F]:
+    def register(fn: F) -> F:
+        into[rule_id] = fn
         return fn
 
     return register
+
+
+def rule(rule_id: str) -> Callable[[Rule], Rule]:
+    """Registers a rule's check (RULES)."""
+    return _registered(RULES, rule_id)
+
+
+def explains(rule_id: str) -> Callable[[Explain], Explain]:
+    """Registers what a rule's failure says besides its description (EXPLAIN)."""
+    return _registered(EXPLAIN, rule_id)
 
 
 def _ok_if_null(*cols: str) -> pl.Expr:
@@ -158,6 +179,18 @@ def archived_text_matches_hash(ctx: Context) -> pl.Expr:
     return actual.is_null() | ((actual == c("sha256")) & (size == c("bytes")))
 
 
+@explains("sources.archived_text_matches_hash")
+def _hash_explained(row: dict[str, Any], ctx: Context, _: tuple[str, ...]) -> Explanation:
+    files = ctx.memo("archived_files_by_id", lambda: {
+        sid: (digest, size) for sid, digest, size in archived_files(ctx).iter_rows()})
+    actual = files.get(row.get("source_id") or "")
+    if actual is None:
+        return "", None
+    return (f" The archived text now has sha256 {actual[0]} and {actual[1]} bytes; the "
+            f"record says {row.get('sha256')} and {row.get('bytes')}. Archived texts are "
+            "never edited: restore it, or archive the new text as a new source.", ())
+
+
 def _markers_in_order(s: SourceRecord | None, begins: Any, ends: Any) -> bool:
     if s is None or s.text is None:
         return True
@@ -184,6 +217,17 @@ def body_markers_once(ctx: Context) -> pl.Expr:
 
 
 # --- events ----------------------------------------------------------------------------
+
+
+@explains("sources.body_markers_once")
+def _markers_explained(row: dict[str, Any], ctx: Context, _: tuple[str, ...]) -> Explanation:
+    record = (ctx.archive or {}).get(row.get("source_id") or "")
+    if record is None or record.text is None:
+        return "", None
+    times = [f"{k} {shown(row.get(k))} occurs {record.text.count(row.get(k) or '')} times"
+             for k in ("body_begins", "body_ends")
+             if row.get(k) and record.text.count(row[k]) > 1]
+    return f" In the archived text, {' and '.join(times)}.", ()
 
 
 @rule("events.status_allowed_for_action")
@@ -225,6 +269,32 @@ def dates_before_publication(ctx: Context) -> pl.Expr:
         c("date_end") <= latest)
     return (~c("status").is_in(schema.begun_statuses())).fill_null(True) | latest.is_null() | (
         begun.fill_null(True) & ended.fill_null(True))
+
+
+@explains("events.dates_before_publication")
+def _publication_explained(row: dict[str, Any], ctx: Context, _: tuple[str, ...]
+                           ) -> Explanation:
+    fields = schema.table("events").rule("dates_before_publication").fields
+    return (f" {_publication(row.get('primary_source_id'), ctx)}",
+            tuple(k for k in fields if k != "primary_source_id"))
+
+
+def _publication(source_id: Any, ctx: Context) -> str:
+    """When a source was published, in words, for events.dates_before_publication. The
+    same words for a report (its own source) and for the events table (the primary
+    source), so that one mistake in the primary report is reported once."""
+    sources = ctx.frames.get("sources")
+    rows = [] if sources is None else sources.filter(
+        pl.col("source_id") == str(source_id)).select(
+        "published_end", "published_precision").rows()
+    if not rows:
+        return f"{source_id} is the source."
+    end, precision = rows[0]
+    return (f"{source_id} was published by {end} (its published_end; its publication date "
+            f"is known to the {precision}). Resolve relative dates against the publication "
+            "(codebook, section 8), or code the status the source reports; where the event's "
+            "dates come from another source's report, the two disagree on when it took "
+            "place.")
 
 
 @rule("events.covers_both_or_neither")
@@ -357,6 +427,12 @@ def values_are_quoted(ctx: Context) -> pl.Expr:
 # --- participants ----------------------------------------------------------------------
 
 
+@explains("events.values_are_quoted")
+def _unquoted_explained(row: dict[str, Any], ctx: Context, unquoted: tuple[str, ...]
+                        ) -> Explanation:
+    return f" No quote supports: {', '.join(unquoted)} (add it to a quote's supports).", ()
+
+
 @rule("participants.participant_is_identified")
 def participant_is_identified(ctx: Context) -> pl.Expr:
     return pl.any_horizontal(c("country").is_not_null(), c("organisation").is_not_null(),
@@ -415,6 +491,21 @@ def quote_in_source(ctx: Context) -> pl.Expr:
     if ctx.archive is None:
         return pl.lit(True)
     return _per_source(ctx, ("quote", "char_start", "char_end"), _quote_at, pl.Boolean)
+
+
+@explains("evidence.quote_in_source")
+def _missed_quote_explained(row: dict[str, Any], ctx: Context, _: tuple[str, ...]
+                            ) -> Explanation:
+    if row.get("char_start") is not None:
+        return "", None
+    return f" Not found in {row.get('source_id')}'s archived text: {_near(row, ctx)}.", ()
+
+
+def _near(row: dict[str, Any], ctx: Context) -> str:
+    from gsi_events.coders.quotes import explain_miss
+
+    s = (ctx.archive or {}).get(row.get("source_id") or "")
+    return explain_miss(row.get("quote") or "", s.text if s else None)
 
 
 def body_spans(ctx: Context) -> pl.DataFrame:

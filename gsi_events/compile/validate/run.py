@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import difflib
-import unicodedata
 from typing import Any
 
 import pandera.polars as pa
 import polars as pl
 
-from gsi_events.compile import countries, schema
+from gsi_events.compile import schema
 from gsi_events.compile.merge import Provenance
 from gsi_events.compile.read import Report, SourceRecord
 from gsi_events.compile.rows import evidence_row, label, participant_row
-from gsi_events.compile.validate.models import model, report_model
-from gsi_events.compile.validate.rules import Context, archived_files, quote_needs
-from gsi_events.problems import Problem
+from gsi_events.compile.validate.models import FIELD_CHECKS, key_says, model, report_model
+from gsi_events.compile.validate.rules import EXPLAIN, Context, quote_needs
+from gsi_events.problems import Problem, shown
 
 PANDERA_CHECKS = {"not_nullable": "required", "column_in_dataframe": "missing"}
 
@@ -31,10 +29,6 @@ def _rule_id(table: str, failure: dict[str, Any]) -> str:
     return check
 
 
-def _shown(value: Any) -> str:
-    return "empty" if value is None else repr(value) if isinstance(value, str) else str(value)
-
-
 def message(rule_id: str, row: dict[str, Any] | None, failure: dict[str, Any],
             ctx: Context, unquoted: tuple[str, ...] = ()) -> str:
     """The failure in words. `unquoted`: for values_are_quoted, the aspects no quote
@@ -44,118 +38,23 @@ def message(rule_id: str, row: dict[str, Any] | None, failure: dict[str, Any],
     row = row or {}
     if rest == "extra_column":
         return f"column {failure['failure_case']!r} is not in schemas/{table}.yaml"
-    if rest == "primary_key":
-        keys = ", ".join(f"{k}={_shown(row.get(k))}" for k in t.primary_key)
-        return f"another record has the same key ({keys}); keys must be unique"
-    if rest.startswith("foreign_key."):
-        fields = rest.split(".", 1)[1].split("+")
-        fk = next(fk for fk in t.foreign_keys if list(fk.fields) == fields)
-        vals = ", ".join(_shown(row.get(f)) for f in fields)
-        keys = "+".join(t.field(f).key for f in fields)
-        return (f"{keys} {vals} refers to no record of {fk.resource} "
-                f"(no {fk.resource} with {'+'.join(fk.reference_fields)} = {vals})")
+    if rest == "primary_key" or rest.startswith("foreign_key."):
+        return key_says(t, rest, row)
     name, _, kind = rest.rpartition(".")
     if name in t.field_names:
         f = t.field(name)
-        value = row.get(name)
         if kind == "required":
             return f"{f.key} is empty but required: {f.description}"
         if kind == "missing":
             return f"column {name} is missing"
         if kind == "type":
             return f"column {name} has type {failure['failure_case']}, schemas say {f.type}"
-        if kind == "pattern":
-            form = f" (like {f.example})" if f.example else ""
-            return f"{f.key} {_shown(value)} is not of the required form {f.pattern}{form}"
-        if kind == "vocabulary":
-            near = difflib.get_close_matches(str(value), f.values, n=1)
-            hint = f"; did you mean {near[0]!r}?" if near else ""
-            return (f"{f.key} {_shown(value)} is not in the vocabulary{hint} "
-                    f"(allowed: {', '.join(f.values)})")
-        if kind == "codelist":
-            return f"{f.key} {_shown(value)} is not {countries.CODELISTS[f.codelist or ''].words}"
-        if kind == "minimum":
-            return f"{f.key} must be at least {f.minimum}, found {_shown(value)}"
-        if kind == "maximum":
-            return f"{f.key} must be at most {f.maximum}, found {_shown(value)}"
-        if kind == "length":
-            n = len(value) if isinstance(value, str) else 0
-            return (f"{f.key} must have {f.min_length or 0} to {f.max_length or 'any number of'}"
-                    f" characters, found {n}")
-        if kind == "characters":
-            return (f"{f.key} holds {_invisible(value)}, an invisible control or formatting "
-                    "character (NUL, a bidirectional override, a zero-width space, ...) that "
-                    "hides in text or changes how it reads; delete it (retype the words "
-                    "around it if you cannot see it)")
-        if kind == "unique":
-            return f"{f.key} {_shown(value)} is used by more than one record; it must be unique"
+        return FIELD_CHECKS[kind].says(f, row.get(name))
     r = t.rule(rest)
-    found = ", ".join(f"{k}={_shown(row.get(k))}" for k in r.fields if k in row)
-    detail = ""
-    if rule_id == "events.values_are_quoted":
-        detail = f" No quote supports: {', '.join(unquoted)} (add it to a quote's supports)."
-        found = ""
-    if rule_id == "sources.archived_text_matches_hash":
-        files = ctx.memo("archived_files_by_id", lambda: {
-            sid: (digest, size) for sid, digest, size in archived_files(ctx).iter_rows()})
-        actual = files.get(row.get("source_id") or "")
-        if actual is not None:
-            detail = (f" The archived text now has sha256 {actual[0]} and "
-                      f"{actual[1]} bytes; the record says {row.get('sha256')} and "
-                      f"{row.get('bytes')}. Archived texts are never edited: restore it, or "
-                      "archive the new text as a new source.")
-            found = ""
-    if rule_id == "events.dates_before_publication":
-        found = ", ".join(f"{k}={_shown(row.get(k))}" for k in r.fields
-                          if k in row and k != "primary_source_id")
-        detail = f" {_publication(row.get('primary_source_id'), ctx)}"
-    if rule_id == "sources.body_markers_once":
-        record = (ctx.archive or {}).get(row.get("source_id") or "")
-        if record is not None and record.text is not None:
-            times = [f"{k} {_shown(row.get(k))} occurs {record.text.count(row.get(k) or '')}"
-                     f" times" for k in ("body_begins", "body_ends")
-                     if row.get(k) and record.text.count(row[k]) > 1]
-            detail = f" In the archived text, {' and '.join(times)}."
-            found = ""
-    if rule_id == "evidence.quote_in_source" and row.get("char_start") is None:
-        detail = f" Not found in {row.get('source_id')}'s archived text: {_near(row, ctx)}."
-        found = ""
+    detail, shows = EXPLAIN[rule_id](row, ctx, unquoted) if rule_id in EXPLAIN else ("", None)
+    found = ", ".join(f"{k}={shown(row.get(k))}" for k in (r.fields if shows is None else shows)
+                      if k in row)
     return f"breaks the rule: {r.description}{detail}" + (f" Found: {found}." if found else "")
-
-
-def _invisible(value: Any) -> str:
-    """The first invisible character in a text (models.INVISIBLE), named, with its place."""
-    text = value if isinstance(value, str) else ""
-    for i, ch in enumerate(text):
-        if ch not in "\t\n" and unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
-            name = unicodedata.name(ch, "a control character")
-            return f"U+{ord(ch):04X} ({name}) at character {i + 1}"
-    return "an invisible character"
-
-
-def _publication(source_id: Any, ctx: Context) -> str:
-    """When a source was published, in words, for events.dates_before_publication. The
-    same words for a report (its own source) and for the events table (the primary
-    source), so that one mistake in the primary report is reported once."""
-    sources = ctx.frames.get("sources")
-    rows = [] if sources is None else sources.filter(
-        pl.col("source_id") == str(source_id)).select(
-        "published_end", "published_precision").rows()
-    if not rows:
-        return f"{source_id} is the source."
-    end, precision = rows[0]
-    return (f"{source_id} was published by {end} (its published_end; its publication date "
-            f"is known to the {precision}). Resolve relative dates against the publication "
-            "(codebook, section 8), or code the status the source reports; where the event's "
-            "dates come from another source's report, the two disagree on when it took "
-            "place.")
-
-
-def _near(row: dict[str, Any], ctx: Context) -> str:
-    from gsi_events.coders.quotes import explain_miss
-
-    s = (ctx.archive or {}).get(row.get("source_id") or "")
-    return explain_miss(row.get("quote") or "", s.text if s else None)
 
 
 def validate_tables(frames: dict[str, pl.DataFrame], provenance: dict[str, list[Provenance]],
