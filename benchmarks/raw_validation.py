@@ -17,7 +17,7 @@ import polars as pl
 from gsi_events.compile import schema
 from gsi_events.compile.typemaps import polars_dtype
 from gsi_events.compile.validate.models import field_exprs
-from gsi_events.compile.validate.rules import RULES, Context
+from gsi_events.compile.validate.rules.context import RULES, Context
 
 c = pl.col
 
@@ -83,7 +83,7 @@ def _cross_table(name: str, ctx: Context) -> dict[str, pl.Expr]:
                     & c("status").is_in(schema.begun_statuses())
                     & c("count_best").is_not_null() & ~c("_not_summable"))
         n = c("_n_sources").fill_null(0)
-        from gsi_events.compile.validate.rules import NEEDS_QUOTE
+        from gsi_events.compile.validate.rules.across import NEEDS_QUOTE
 
         unquoted = [needed.fill_null(False) & ~c(f"_has_{a}") for a, needed in
                     NEEDS_QUOTE.items()]

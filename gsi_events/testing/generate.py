@@ -42,7 +42,7 @@ def evidence_of(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 def needs(report: dict[str, Any]) -> set[str]:
     """The aspects of a report that events.values_are_quoted needs a quote for."""
-    from gsi_events.compile.validate.rules import NEEDS_QUOTE
+    from gsi_events.compile.validate.rules.across import NEEDS_QUOTE
 
     row = {f.name: report.get(f.key) for f in schema.table("events").coded_fields}
     frame = pl.DataFrame([row], schema={f.name: polars_dtype(f.type)

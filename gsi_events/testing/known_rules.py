@@ -19,7 +19,7 @@ def parse_rule_templates() -> list[str]:
 def table_rule_ids() -> list[str]:
     """Every rule id the table validation can report, from the pandera models."""
     from gsi_events.compile.validate.models import model
-    from gsi_events.compile.validate.rules import Context
+    from gsi_events.compile.validate.rules.context import Context
 
     frames = {t: pl.DataFrame(schema={f.name: polars_dtype(f.type)
                                       for f in schema.table(t).fields}) for t in schema.TABLES}

@@ -1,4 +1,4 @@
-"""pandera models (polars backend), built from schemas/ and the rules in rules.py.
+"""pandera models (polars backend), built from schemas/ and the rules in rules/.
 
 Every check is named with a stable rule id ("events.count_order",
 "events.count_best.minimum") so a failure can be reported in words and tested by id.
@@ -19,7 +19,7 @@ from pandera.api.polars.types import PolarsData
 from gsi_events.compile import countries, schema
 from gsi_events.compile.schema import Field, TableSchema
 from gsi_events.compile.typemaps import polars_dtype
-from gsi_events.compile.validate.rules import RULES, Context
+from gsi_events.compile.validate.rules.context import RULES, Context
 from gsi_events.problems import shown
 
 c = pl.col

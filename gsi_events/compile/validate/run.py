@@ -12,7 +12,8 @@ from gsi_events.compile.merge import Provenance
 from gsi_events.compile.read import Report, SourceRecord
 from gsi_events.compile.rows import evidence_row, label, participant_row
 from gsi_events.compile.validate.models import FIELD_CHECKS, key_says, model, report_model
-from gsi_events.compile.validate.rules import EXPLAIN, Context, quote_needs
+from gsi_events.compile.validate.rules.across import quote_needs
+from gsi_events.compile.validate.rules.context import EXPLAIN, Context
 from gsi_events.problems import Problem, shown
 
 PANDERA_CHECKS = {"not_nullable": "required", "column_in_dataframe": "missing"}
