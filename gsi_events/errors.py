@@ -52,8 +52,7 @@ class MissingExtra(GsiEventsError, ImportError):
 
 # The importable modules each extra of pyproject.toml brings.
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "coding": ("ruamel", "pandera", "pycountry", "country_converter", "krippendorff",
-               "text_to_num"),
+    "coding": ("ruamel", "pandera", "pycountry", "country_converter", "text_to_num"),
     "test": ("ruamel", "pandera", "pycountry", "country_converter", "krippendorff",
              "text_to_num", "hypothesis"),
 }

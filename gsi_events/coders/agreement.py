@@ -4,14 +4,17 @@
 The coders' event ids differ, so reports of the same source are matched by content
 (action, date, count, participants). Agreement is reported at the event level (how many
 reports both coders found) and per field over the matched pairs: raw agreement and
-Krippendorff's alpha (nominal), computed by the `krippendorff` package.
+Krippendorff's alpha (nominal), computed from the counts of each value (`nominal_alpha`:
+memory in proportion to the pairs, where the `krippendorff` package builds an array of
+units x values x values; the tests hold it to that package's figure).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -129,26 +132,40 @@ class Agreement:
         return d
 
 
-def field_agreement(name: str, pairs: list[tuple[Report, Report]]) -> FieldAgreement:
-    import krippendorff
-    import numpy as np
+def nominal_alpha(pairs: Sequence[tuple[Hashable, Hashable]]) -> float | None:
+    """Krippendorff's alpha (nominal) of two coders who both coded every unit (a pair);
+    None when undefined (fewer than two distinct values).
 
+    With two values per unit the coincidence matrix o has, for each unit (x, y), 1 in
+    o[x][y] and 1 in o[y][x] (2 in o[x][x] when x == y), so with N units:
+    n = 2N pairable values; n_c = how often value c occurs among them (o's margins);
+    observed disagreement: sum of o off the diagonal = 2 * (units where x != y);
+    expected disagreement: sum over c != k of n_c * n_k / (n - 1)
+                           = (n^2 - sum of n_c^2) / (n - 1);
+    alpha = 1 - observed / expected = 1 - 2 * disagreeing * (n - 1) / (n^2 - sum n_c^2).
+    Computed exactly in integers (the package sums floats: the two differ by rounding
+    error only), then made a float."""
+    counts = Counter(v for pair in pairs for v in pair)
+    if len(counts) < 2:
+        return None
+    n = 2 * len(pairs)
+    disagreeing = sum(1 for x, y in pairs if x != y)
+    expected = n * n - sum(c * c for c in counts.values())  # > 0: two values at least
+    return float(1 - Fraction(2 * disagreeing * (n - 1), expected))
+
+
+def field_agreement(name: str, pairs: list[tuple[Report, Report]]) -> FieldAgreement:
     read = FIELDS[name]
     values = [(read(a), read(b)) for a, b in pairs]
     values = [(x, y) for x, y in values if x is not None or y is not None]
     agree = sum(1 for x, y in values if x == y)
     # Among pairs where either coder gave a value, leaving it empty is a coding decision
-    # too: it is a category of its own, not a missing value.
-    domain = sorted({str(v) for pair in values for v in pair})
-    alpha = None
-    if len(domain) > 1:
-        code = {v: i for i, v in enumerate(domain)}
-        data = np.array([[code[str(v)] for v in row] for row in zip(*values, strict=True)],
-                        dtype=float)
-        alpha = round(float(krippendorff.alpha(reliability_data=data,
-                                               level_of_measurement="nominal")), 4)
+    # too: it is a category of its own, not a missing value. Values are compared as
+    # text (as the figures have always been).
+    alpha = nominal_alpha([(str(x), str(y)) for x, y in values])
     raw = round(agree / len(values), 4) if values else None
-    return FieldAgreement(name, len(values), agree, raw, alpha)
+    return FieldAgreement(name, len(values), agree, raw,
+                          None if alpha is None else round(alpha, 4))
 
 
 def compare(a: Repository, b: Repository) -> Agreement:
