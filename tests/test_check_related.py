@@ -4,16 +4,21 @@ repository finds: the same problems and the same probable duplicates."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import REPO
 from test_bad_input import CASES, CORPUS, lay_over
 
+from gsi_events.coders import related
 from gsi_events.coders.check import check_file, sibling_files
 from gsi_events.coders.duplicates import distinct_pairs, probable_duplicates
+from gsi_events.compile import cache
 from gsi_events.compile.pipeline import Compiled, compile_repository
 from gsi_events.testing.scale import scale_repository
 
@@ -82,3 +87,118 @@ def test_check_of_each_corpus_file(case: str, repo_copy: Path) -> None:
         target = repo_copy / path.relative_to(CORPUS / case)
         if target.parent.name == "coding" and target.is_file():
             assert_same(repo_copy, target)
+
+
+# --- the index of what each file mentions (related.index) ------------------------------------
+
+
+def fresh_copy(scaled: Path, tmp_path: Path) -> Path:
+    """The generated repository without its parse cache, with its parse cache filled
+    as a validate leaves it (every file's parse, no index yet)."""
+    root = tmp_path / "repo"
+    shutil.copytree(scaled, root, ignore=shutil.ignore_patterns(cache.CACHE_DIR))
+    compile_repository(root, sibling_files(root, root / "coding" / "src-00001.yaml"))
+    return root
+
+
+def first_event(path: Path) -> str:
+    return path.read_text(encoding="utf-8").split("- event: ", 1)[1].split("\n", 1)[0]
+
+
+def related_names(root: Path, path: Path) -> list[str]:
+    return [p.name for p in related.related_files(root, path, sibling_files(root, path))[0]]
+
+
+def count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files the search reads itself (compiling the chosen ones reads those again)."""
+    seen: list[str] = []
+    real = related.read_bytes
+
+    def counted(path: Path, rel: str, root: Path | None = None) -> Any:
+        seen.append(rel)
+        return real(path, rel, root)
+
+    monkeypatch.setattr(related, "read_bytes", counted)
+    return seen
+
+
+def test_an_unchanged_repository_is_searched_from_the_index(
+        scaled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = fresh_copy(scaled, tmp_path)
+    monkeypatch.setattr(related, "SETTLE_NS", 0)  # files just written count as settled
+    target = root / "coding" / "src-00011.yaml"
+    before = related_names(root, target)
+    seen = count_reads(monkeypatch)
+    assert related_names(root, target) == before
+    assert seen == []
+    assert_same(root, target)
+
+
+@pytest.mark.parametrize("same_size_and_time", [False, True])
+def test_a_changed_file_is_never_searched_from_its_old_entry(
+        scaled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        same_size_and_time: bool) -> None:
+    root = fresh_copy(scaled, tmp_path)
+    monkeypatch.setattr(related, "SETTLE_NS", 0)
+    target, other = root / "coding" / "src-00011.yaml", root / "coding" / "src-00070.yaml"
+    assert other.name not in related_names(root, target)  # the index now holds `other`
+    event = first_event(target)
+    text = other.read_text(encoding="utf-8")
+    if same_size_and_time:  # overwrite its last bytes: same size, its time put back
+        times = other.stat()
+        edit = f"# {event}\n"
+        other.write_text(text[:-len(edit)] + edit, encoding="utf-8")
+        os.utime(other, ns=(times.st_atime_ns, times.st_mtime_ns))
+        assert other.stat().st_size == times.st_size
+    else:
+        other.write_text(text + f"# see {event}\n", encoding="utf-8")
+    seen = count_reads(monkeypatch)
+    assert other.name in related_names(root, target)
+    assert seen == ["coding/src-00070.yaml"]
+
+
+def test_a_file_changed_within_a_clock_tick_is_read_again(
+        scaled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A coarse clock: the times stay those of the last change whatever is written; a
+    file that had changed less than SETTLE_NS before it was indexed is read again."""
+    root = fresh_copy(scaled, tmp_path)
+    tick = time.time_ns()
+    monkeypatch.setattr(related, "_stat", lambda p: [tick, tick, 0, 0, 0])
+    target, other = root / "coding" / "src-00011.yaml", root / "coding" / "src-00070.yaml"
+    assert other.name not in related_names(root, target)
+    other.write_text(other.read_text(encoding="utf-8") + f"# see {first_event(target)}\n",
+                     encoding="utf-8")
+    assert other.name in related_names(root, target)
+
+
+def test_broken_index_entries_are_not_used(
+        scaled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = fresh_copy(scaled, tmp_path)
+    monkeypatch.setattr(related, "SETTLE_NS", 0)
+    target = root / "coding" / "src-00011.yaml"
+    before = related_names(root, target)
+    store = cache.Store(root)
+    assert store.db is not None
+    with store.db:
+        store.db.execute("UPDATE entries SET value = substr(value, 2) "
+                         "WHERE key LIKE 'related-%'")
+    store.close()
+    assert related_names(root, target) == before
+    assert_same(root, target)
+
+
+@pytest.mark.parametrize("n", [11, 40, 63])
+def test_check_without_cached_parses(scaled: Path, tmp_path: Path, n: int,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files whose parse is not cached are searched in their bytes: with no parse cache,
+    and with one holding only what checking another file parsed."""
+    root = tmp_path / "repo"
+    shutil.copytree(scaled, root, ignore=shutil.ignore_patterns(cache.CACHE_DIR))
+    path = root / "coding" / f"src-{n:05d}.yaml"
+    rel = path.relative_to(root).as_posix()
+    with monkeypatch.context() as m:
+        m.setenv(cache.DISABLED, "1")
+        whole = found_for(compile_repository(root, sibling_files(root, path)), rel)
+        assert found_for(check_file(root, path)[0], rel) == whole
+    check_file(root, root / "coding" / "src-00001.yaml")
+    assert found_for(check_file(root, path)[0], rel) == whole

@@ -7,6 +7,8 @@ finds for it. Problems of source records are shown for the records it depends on
 
 from __future__ import annotations
 
+import contextlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,8 +37,15 @@ def sibling_files(root: Path, path: Path) -> list[Path]:
     """The coding files compiled with `path`: its own set (main or second coder)."""
     folder = (SECOND_CODING_DIR if path.parent.resolve() == (root / SECOND_CODING_DIR).resolve()
               else CODING_DIR)
-    others = [p for p in coding_files_in(root, folder)
-              if p.resolve() != path.resolve() and p.stem.split(".")[0] != path.stem.split(".")[0]]
+    # `path` itself, by where it leads: a file of the folder that is not a symbolic link
+    # leads to the folder's real path and its name (10,000 resolves cost a second)
+    target, stem = path.resolve(), path.name.split(".")[0]
+    here = target.name if target.parent == (root / folder).resolve() else None
+    links: set[str] = set()
+    with contextlib.suppress(OSError), os.scandir(root / folder) as found:
+        links = {e.name for e in found if e.is_symlink()}
+    others = [p for p in coding_files_in(root, folder) if p.name.split(".")[0] != stem
+              and (p.resolve() != target if p.name in links else p.name != here)]
     return [*others, path]
 
 

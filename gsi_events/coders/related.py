@@ -1,8 +1,7 @@
 """The coding files that checking one file needs: those its rules and its probable
 duplicates read, found without compiling the whole repository.
 
-Every coding file is read (bytes, from disk) and searched for the event and source ids
-it mentions; the parse cache gives the reports of the few that matter. Taken are:
+Taken are:
 
 - every file that mentions an id the checked file mentions: all reports of its events
   (their canonical values, discrepancies, canonical marks), links into them, another
@@ -10,18 +9,37 @@ it mentions; the parse cache gives the reports of the few that matter. Taken are
 - forward along links, until nothing is new: every report of each event a needed event
   links to (the rules on links read the target's action and umbrella flag, and a cycle
   through one of its links runs along them);
-- the probable-duplicate candidates: events another file reports in an action of the same
+- the probable-duplicate candidates: events any file reports in an action of the same
   family with a counterpart country or place the checked file's events have in any of
   their reports (a canonical value is always one report's), with all their reports.
 
 A superset of what its rules read, so its problems are those a whole compile finds.
+
+What each file says for this search (`Entry`: the event and source ids in its bytes, and
+each report's action family, counterpart countries and place) is kept in the parse
+cache's store, keyed by the file's cache key (the sha256 of its bytes, path and the code
+version), so an entry is never used for other bytes. An entry is made from the file's
+bytes and its parse when the parse cache holds that; a file whose parse is not cached is
+searched in its bytes (its ids, and its countries' and places' words: the files that
+match are compiled, and their reports compared), without parsing the rest.
+
+Finding a file's key without reading it: its key is kept with its stat (times, size,
+inode), and used only while the stat is unchanged and the file had last changed at least
+`SETTLE_NS` before that stat was taken (a change within one tick of a coarse filesystem
+clock keeps the times: such a file is read again until it has settled). So an unchanged
+repository is searched from the store, and only changed files are read.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import re
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,15 +49,32 @@ from gsi_events.compile.read import Coding, Report
 from gsi_events.compile.yamlio import read_bytes
 
 MENTION = re.compile(rb"\b(?:ev|src)-[0-9]{4,}\b")
+SETTLE_NS = 3_000_000_000  # more than any common filesystem's time step (FAT: 2 s)
+STAT, ENTRY = "related-stat:", "related-entry:"  # key prefixes in the cache's store
+
+Mark = tuple[str, str, frozenset[Any], str | None]  # event, family, countries, place
 
 
-def _mentions(raw: dict[Path, bytes]) -> dict[str, set[Path]]:
-    """id -> the files that mention it."""
-    out: dict[str, set[Path]] = defaultdict(set)
-    for path, data in raw.items():
-        for found in set(MENTION.findall(data)):
-            out[found.decode()].add(path)
-    return out
+@dataclass
+class Entry:
+    """What one coding file says for the search; marks None: not known (its parse is not
+    cached), search its bytes."""
+
+    ids: set[str] = field(default_factory=set)
+    marks: list[Mark] | None = None
+
+    def dump(self) -> str:
+        return json.dumps({"ids": sorted(self.ids), "marks": [
+            [e, f, sorted(c, key=repr), p] for e, f, c, p in self.marks or ()]},
+                          ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def load(cls, text: str) -> Entry:
+        """Raises ValueError, KeyError or TypeError on text `dump` did not write."""
+        d = json.loads(text)
+        return cls({str(i) for i in d["ids"]},
+                   [(str(e), str(f), frozenset(c), None if p is None else str(p))
+                    for e, f, c, p in d["marks"]])
 
 
 def _reports(codings: Iterable[Coding]) -> Iterable[Report]:
@@ -55,16 +90,119 @@ def _marks(r: Report) -> tuple[set[str], str | None]:
     return codes - {None, "", "CHN"}, place_key(r.fields.get("location_place"))
 
 
+def mentions(raw: bytes) -> set[str]:
+    """The event and source ids in a file's bytes."""
+    return {m.decode() for m in MENTION.findall(raw)}
+
+
+def entry(raw: bytes, coding: Coding | None) -> Entry:
+    """A file's entry, from its bytes and what they parse to."""
+    marks = []
+    for r in _reports([coding] if coding is not None else []):
+        codes, place = _marks(r)
+        marks.append((r.event_id, family(str(r.fields.get("action"))), frozenset(codes), place))
+    return Entry(mentions(raw), marks)
+
+
+def _rel(root: Path, path: Path) -> str:
+    text, prefix = str(path), f"{root}{os.sep}"
+    if text.startswith(prefix):  # pathlib's relative_to costs more than the search
+        return text[len(prefix):].replace(os.sep, "/")
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _stat(path: Path) -> list[int] | None:
+    try:
+        s = os.stat(path)
+    except OSError:
+        return None
+    return [s.st_mtime_ns, s.st_ctime_ns, s.st_size, s.st_ino, s.st_dev]
+
+
+def _read(root: Path, path: Path) -> bytes | None:
+    """A coding file's bytes, None for one that cannot be read (its own problem, reported
+    when it is compiled): never a pipe, device or file outside the checkout."""
+    raw, _ = read_bytes(path, _rel(root, path), root)
+    return raw
+
+
+def _known_keys(root: Path, files: Sequence[Path], store: cache.Store
+                ) -> tuple[dict[Path, str], dict[Path, bytes], dict[str, str]]:
+    """Each readable file's cache key: from its kept stat where it is unchanged and had
+    settled, else from its bytes (returned too); and the stat entries to keep."""
+    at = time.time_ns()  # before any stat: a change after it shows in the times
+    stats = {p: _stat(p) for p in files}
+    rels = {p: _rel(root, p) for p in files}
+    kept = store.get([STAT + rel for rel in rels.values()])
+    keys: dict[Path, str] = {}
+    raw: dict[Path, bytes] = {}
+    fresh: dict[str, str] = {}
+    for p in files:
+        rel, now = rels[p], stats[p]
+        with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
+            old = json.loads(kept.get(STAT + rel, "null"))
+            if (now is not None and old["stat"] == now and isinstance(old["key"], str)
+                    and old["at"] - max(now[0], now[1]) >= SETTLE_NS):
+                keys[p] = old["key"]
+                continue
+        data = _read(root, p)
+        if data is None:
+            continue
+        raw[p] = data
+        keys[p] = cache.digest("coding", rel, data)
+        if now is not None:
+            fresh[STAT + rel] = json.dumps({"stat": now, "at": at, "key": keys[p]})
+    return keys, raw, fresh
+
+
+def index(root: Path, files: Sequence[Path], store: cache.Store
+          ) -> tuple[dict[Path, Entry], dict[Path, bytes]]:
+    """Each readable file's entry (from the store by its key, else made and kept when the
+    parse cache holds the file's parse), and the bytes of those whose marks are unknown."""
+    keys, raw, fresh = _known_keys(root, files, store)
+    kept = store.get([ENTRY + k for k in keys.values()])
+    out: dict[Path, Entry] = {}
+    for p, key in keys.items():
+        with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
+            out[p] = Entry.load(kept[ENTRY + key])
+    del kept
+    for p in [p for p in keys if p not in out and p not in raw]:  # known by stat alone
+        data = _read(root, p)
+        if data is not None:
+            rel, was = _rel(root, p), keys[p]
+            raw[p], keys[p] = data, cache.digest("coding", rel, data)
+            if keys[p] != was:  # not what its stat said: read it again next time
+                fresh[STAT + rel] = "null"
+    todo = [p for p in keys if p not in out and p in raw]
+    parses = store.get([keys[p] for p in todo])  # the parse cache's, of exactly these bytes
+    unknown: dict[Path, bytes] = {}
+    for p in todo:
+        with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
+            out[p] = entry(raw[p], cache._decode("coding", parses[keys[p]])[0])
+            with contextlib.suppress(TypeError, ValueError):  # a value JSON cannot hold
+                fresh[ENTRY + keys[p]] = out[p].dump()
+            continue
+        out[p], unknown[p] = Entry(mentions(raw[p])), raw[p]
+    store.put(fresh)
+    return out, unknown
+
+
 class Related:
     """The growing set of files, with their parsed codings (from the cache)."""
 
     def __init__(self, root: Path, files: Sequence[Path]) -> None:
         self.root = root
-        self.raw = {p: _read(root, p) for p in files}
-        self.mentions = _mentions(self.raw)
+        self.store = cache.Store(root)
+        self.index, self.unknown = index(root, files, self.store)
+        self.mentions: dict[str, set[Path]] = defaultdict(set)  # id -> files mentioning it
+        for path, e in self.index.items():
+            for i in e.ids:
+                self.mentions[i].add(path)
         self.chosen: set[Path] = set()
         self.codings: dict[Path, Coding] = {}
-        self.store = cache.Store(root)
 
     def take(self, paths: Iterable[Path]) -> list[Coding]:
         new = sorted(set(paths) - self.chosen, key=lambda p: p.name)
@@ -79,24 +217,13 @@ class Related:
         return set().union(*(self.mentions.get(i, set()) for i in ids))
 
 
-def _read(root: Path, path: Path) -> bytes:
-    """A coding file's bytes, b"" for one that cannot be read (its own problem, reported
-    when it is read): never a pipe, device or file outside the checkout."""
-    try:
-        rel = path.relative_to(root).as_posix()
-    except ValueError:
-        rel = path.as_posix()
-    raw, _ = read_bytes(path, rel, root)
-    return raw or b""
-
-
 def related_files(root: Path, path: Path, files: Sequence[Path]
                   ) -> tuple[list[Path], set[str]]:
     """The coding files (of `files`, which holds `path`) to compile with `path`, and the
     source ids whose records they need."""
     rel = Related(root, files)
     try:
-        own_ids = {m.decode() for m in MENTION.findall(rel.raw.get(path, b""))}
+        own_ids = rel.index[path].ids if path in rel.index else set()
         rel.take([path, *rel.mentioning(own_ids)])
         events = {r.event_id for r in _reports(rel.codings.get(p) for p in [path]
                                                if p in rel.codings)}
@@ -128,14 +255,18 @@ def _duplicate_candidates(rel: Related, events: set[str]) -> set[str]:
         places |= {place} if place else set()
     if not (codes or places):
         return set()
-    words = [re.compile(rb"\b" + code.encode() + rb"\b") for code in sorted(codes)]
-    look = [re.compile(r"\s+".join(map(re.escape, p.split())).encode(), re.IGNORECASE)
-            for p in sorted(places)]
-    rel.take(p for p, data in rel.raw.items() if p not in rel.chosen
-             and any(w.search(data) for w in [*words, *look]))
-    out = set()
-    for r in _reports(rel.codings.values()):  # files taken before may hold one too
-        c, place = _marks(r)
-        if family(str(r.fields.get("action"))) in families and (c & codes or place in places):
-            out.add(r.event_id)
+    if rel.unknown:  # files whose parse is not cached: their words, then their reports
+        words = [re.compile(rb"\b" + re.escape(str(code)).encode() + rb"\b")
+                 for code in sorted(codes, key=repr)]
+        look = [re.compile(r"\s+".join(map(re.escape, p.split())).encode(), re.IGNORECASE)
+                for p in sorted(places)]
+        rel.take(p for p, data in rel.unknown.items() if p not in rel.chosen
+                 and any(w.search(data) for w in [*words, *look]))
+    out = {event for e in rel.index.values() for event, fam, c, place in e.marks or ()
+           if fam in families and (c & codes or place in places)}
+    for p in rel.unknown.keys() & rel.codings.keys():
+        for r in _reports([rel.codings[p]]):
+            c, place = _marks(r)
+            if family(str(r.fields.get("action"))) in families and (c & codes or place in places):
+                out.add(r.event_id)
     return out
