@@ -7,10 +7,8 @@ carries them out of a step that refuses to go on.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from gsi_events.problems import Problem
+from collections.abc import Iterable
+from typing import Any
 
 
 class GsiEventsError(Exception):
@@ -39,10 +37,12 @@ class CodebookError(GsiEventsError, KeyError):
 
 class ProblemsFound(GsiEventsError):
     """Raised by steps that refuse to go on (build, release, add-source) when the data has
-    problems; `.problems` lists every one."""
+    problems; `.problems` lists every one, sorted. They are gsi_events.problems.Problem
+    records, typed loosely here: gsi_events.problems imports this module (and re-exports
+    ProblemsFound), so this one names nothing of it, and the two form no import circle."""
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = sorted(set(problems))
+    def __init__(self, problems: Iterable[Any]):
+        self.problems: list[Any] = sorted(set(problems))
         super().__init__(f"{len(self.problems)} problem(s)")
 
 
