@@ -1,7 +1,8 @@
 """Every rule the reading of the hand-written files can break, with the words its problem
-says: declared once, here, for the reading code (read.py, yamlio.py) and for the tests,
-which list the rules from PARSE_RULES. The rules of the tables are declared in schemas/
-(`rules:`, and the checks each field's definition implies).
+says: declared once, here, for the reading code (read.py, yamlio.py, crossfile.py) and for
+the tests, which list the rules from PARSE_RULES. The rules of the tables are declared in
+schemas/ (`rules:`, and the checks each field's definition implies); those of the commands
+beside their code (gsi_events.problems.Rules says how a declaration reads).
 
 A key is a rule id, or a rule id and the name of one of its messages (`yaml.syntax:nested`)
 where a rule says different things about different mistakes. `{placeholders}` in an id
@@ -11,12 +12,9 @@ for what was found. Both are filled in by `problem`.
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from gsi_events.problems import Rules
 
-from gsi_events.problems import Problem
-
-PARSE_RULES: dict[str, str] = {
+PARSE_RULES = Rules({
     # --- a file as bytes and text, before YAML (yamlio.py) -----------------------------
     "file.unreadable": "cannot be read: {why}",
     "file.utf8": "is not valid UTF-8 (byte {byte}); save it as UTF-8",
@@ -126,28 +124,7 @@ PARSE_RULES: dict[str, str] = {
                                          "disagree, record it in this report: 'disagrees: "
                                          "[{{field: {field}, reason: ...}}]' (the "
                                          "discrepancies table keeps both readings)",
-}
+})
 
-_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
-
-
-def rule_id(key: str, /, **values: Any) -> str:
-    """The rule id a key names, its parts filled in (`{table}.unknown_key` -> ...)."""
-    return key.split(":", 1)[0].format(**values)
-
-
-def problem(key: str, file: str, record: str, /, **values: Any) -> Problem:
-    """The Problem of a declared rule: its id and its message, filled in with `values`."""
-    return Problem(file, record, rule_id(key, **values), PARSE_RULES[key].format(**values))
-
-
-def rule_ids() -> list[str]:
-    """Every declared rule id, its parts in braces (`{table}.{field}.type`)."""
-    return sorted({key.split(":", 1)[0] for key in PARSE_RULES})
-
-
-def rule_templates() -> list[str]:
-    """Every declared rule id as a regular expression (a part in braces matches any part:
-    `{table}.{field}.type` matches `events.count_best.type`)."""
-    return sorted("[a-z_0-9]+".join(re.escape(part) for part in _PLACEHOLDER.split(rule))
-                  for rule in rule_ids())
+# The Problem of a declared rule: its id and its message, filled in with the values given.
+problem = PARSE_RULES.problem

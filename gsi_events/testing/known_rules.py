@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from gsi_events.compile import parse_rules, schema
+from gsi_events.compile import schema
+from gsi_events.compile.parse_rules import PARSE_RULES
 from gsi_events.compile.typemaps import polars_dtype
 
 
@@ -14,7 +15,7 @@ def parse_rule_templates() -> list[str]:
     """The rule ids of every Problem the reading code can raise, as regular expressions:
     a literal id, or a pattern for an id built from parts (`{table}.{field}.type`), as
     `gsi_events.compile.parse_rules` declares them."""
-    return parse_rules.rule_templates()
+    return PARSE_RULES.patterns()
 
 def table_rule_ids() -> list[str]:
     """Every rule id the table validation can report, from the pandera models."""
@@ -40,7 +41,7 @@ def table_rule_ids() -> list[str]:
 def parse_rule_ids() -> list[str]:
     """The parse-stage rule ids spelt out: literal ones, and per-field ones for every
     coded field of every table (`events.count_best.type`, `sources.url.required`)."""
-    out = [r for r in parse_rules.rule_ids() if "{" not in r]
+    out = [r for r in PARSE_RULES.ids() if "{" not in r]
     for t in ("sources", "events", "participants", "evidence", "event_links"):
         out += [f"{t}.not_a_mapping", f"{t}.unknown_key"]
         for f in schema.table(t).coded_fields:
