@@ -15,6 +15,8 @@ system errors turned into Problems (standard library only).
   symbolic link (the path's own, or a folder's above it) takes it out of the checkout;
   nothing is read from or written to such a place.
 - `os_problem(error, root)`: an OSError as a Problem naming the file.
+
+The rules these steps report are declared in FILE_RULES, with their words.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from gsi_events.problems import Problem, ProblemsFound
+from gsi_events.problems import Problem, ProblemsFound, Rules
 
 LOCK_FILE = ".gsi-events.lock"  # in the checkout's root; gitignored
 LOCK_WAIT = 30.0  # seconds a command waits for another to finish
@@ -37,6 +39,17 @@ try:  # POSIX; elsewhere commands run unlocked
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
+
+
+FILE_RULES = Rules({
+    "file.write": "cannot be written: {what}{hint}",
+    "file.outside_checkout:write": "{path} leads out of the checkout {root} through a "
+                                   "symbolic link (to {real}); nothing is written there: "
+                                   "make it a folder inside the repository",
+    "lock.unavailable": "cannot open the checkout's lock file to {what}: {why} ({hint})",
+    "lock.busy": "another gsi-events command is writing to this checkout ({holder}), so "
+                 "this one cannot {what} now; run it again when that one has finished",
+})
 
 
 def _relative(name: str | os.PathLike[str] | bytes | None, root: Path | None) -> str:
@@ -60,22 +73,22 @@ _HINTS = {
 }
 
 
-def os_problem(error: OSError, root: Path | None = None, rule: str = "file.write") -> Problem:
+def os_problem(error: OSError, root: Path | None = None) -> Problem:
     """An OSError (disk full, read-only file system, permission denied, ...) as a Problem
     naming the file it concerns."""
-    what = error.strerror or str(error) or type(error).__name__
     hint = _HINTS.get(error.errno or 0)
-    return Problem(_relative(error.filename, root), "", rule,
-                   f"cannot be written: {what}" + (f" ({hint})" if hint else ""))
+    return FILE_RULES.problem("file.write", _relative(error.filename, root), "",
+                              what=error.strerror or str(error) or type(error).__name__,
+                              hint=f" ({hint})" if hint else "")
 
 
 @contextmanager
-def os_problems(root: Path | None = None, rule: str = "file.write") -> Iterator[None]:
+def os_problems(root: Path | None = None) -> Iterator[None]:
     """Turn an OSError raised inside into ProblemsFound naming the file."""
     try:
         yield
     except OSError as e:
-        raise ProblemsFound([os_problem(e, root, rule)]) from None
+        raise ProblemsFound([os_problem(e, root)]) from None
 
 
 @contextmanager
@@ -85,9 +98,9 @@ def locked(root: Path, what: str, wait: float | None = None) -> Iterator[None]:
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as e:
-        raise ProblemsFound([Problem(LOCK_FILE, "", "lock.unavailable",
-            f"cannot open the checkout's lock file to {what}: {e.strerror} "
-            f"({_HINTS.get(e.errno or 0, 'check the folder')})")]) from None
+        raise ProblemsFound([FILE_RULES.problem(
+            "lock.unavailable", LOCK_FILE, "", what=what, why=e.strerror,
+            hint=_HINTS.get(e.errno or 0, "check the folder"))]) from None
     try:
         if fcntl is not None:
             deadline = time.monotonic() + (LOCK_WAIT if wait is None else wait)
@@ -98,10 +111,9 @@ def locked(root: Path, what: str, wait: float | None = None) -> Iterator[None]:
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
                         holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
-                        raise ProblemsFound([Problem(LOCK_FILE, "", "lock.busy",
-                            f"another gsi-events command is writing to this checkout "
-                            f"({holder or 'unknown'}), so this one cannot {what} now; "
-                            "run it again when that one has finished")]) from None
+                        raise ProblemsFound([FILE_RULES.problem(
+                            "lock.busy", LOCK_FILE, "", holder=holder or "unknown",
+                            what=what)]) from None
                     time.sleep(0.05)
             try:
                 os.ftruncate(fd, 0)
@@ -163,10 +175,9 @@ def refuse_outside(folder: Path, root: Path) -> None:
             rel = Path(folder).relative_to(root).as_posix()
         except ValueError:
             rel = os.fspath(folder)
-        raise ProblemsFound([Problem(rel, "", "file.outside_checkout",
-            f"{rel} leads out of the checkout {Path(root).resolve()} through a symbolic link "
-            f"(to {real}); nothing is written there: make it a folder inside the "
-            "repository")])
+        raise ProblemsFound([FILE_RULES.problem("file.outside_checkout:write", rel, "",
+                                                path=rel, root=Path(root).resolve(),
+                                                real=real)])
 
 
 def read_regular(path: Path, limit: int) -> bytes:

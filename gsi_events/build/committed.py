@@ -17,14 +17,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gsi_events import paths
+from gsi_events.build.release_rules import RELEASE_RULES
 from gsi_events.problems import Problem
 
-RULE = "release.uncommitted"
 DATA_DIRS = ("coding", "archive")
 SHOWN = 8  # changed files named in a problem; the rest are counted
-FIX = ("releases are made from committed data, so that each can be rebuilt from a commit: "
-       "commit the changes (or set them aside), or pass --allow-uncommitted for a trial "
-       "release")
 
 
 def release_inputs(root: Path) -> list[Path]:
@@ -77,8 +74,7 @@ def uncommitted(root: Path, folders: Sequence[Path] | None = None) -> list[Probl
     committed."""
     folders = release_inputs(root) if folders is None else folders
     if shutil.which("git") is None:
-        return [Problem("git", "", RULE, "git is not installed, so nothing shows that the "
-                        f"data is committed; {FIX}")]
+        return [RELEASE_RULES.problem("release.uncommitted:no_git", "git", "")]
     problems: list[Problem] = []
     for folder in folders:
         if not folder.is_dir():
@@ -87,20 +83,20 @@ def uncommitted(root: Path, folders: Sequence[Path] | None = None) -> list[Probl
         top = _git(["rev-parse", "--show-toplevel"], folder)
         if top.returncode != 0:
             why = top.stderr.decode("utf-8", "replace").strip().splitlines()
-            problems.append(Problem(shown, "", RULE,
-                f"is not in a git repository ({why[0] if why else 'git says no'}); {FIX}"))
+            problems.append(RELEASE_RULES.problem("release.uncommitted:no_repository", shown,
+                                                  "", why=why[0] if why else "git says no"))
             continue
         status = _git(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--",
                        "."], folder)
         if status.returncode != 0:
             why = status.stderr.decode("utf-8", "replace").strip().splitlines()
-            problems.append(Problem(shown, "", RULE,
-                f"git cannot tell whether it is committed ({why[0] if why else ''}); {FIX}"))
+            problems.append(RELEASE_RULES.problem("release.uncommitted:git_failed", shown, "",
+                                                  why=why[0] if why else ""))
             continue
         changes = _changes(status.stdout)
         if changes:
             more = (f" and {len(changes) - SHOWN} more" if len(changes) > SHOWN else "")
-            problems.append(Problem(shown, "", RULE,
-                f"has changes git has not committed: {', '.join(changes[:SHOWN])}{more}; "
-                f"{FIX}"))
+            problems.append(RELEASE_RULES.problem("release.uncommitted", shown, "",
+                                                  changes=", ".join(changes[:SHOWN]),
+                                                  more=more))
     return problems

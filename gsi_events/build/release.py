@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from gsi_events import loading
+from gsi_events.build.release_rules import RELEASE_RULES
 from gsi_events.compile.typemaps import ARROW, arrow_type
 from gsi_events.fileops import locked, write_files
 from gsi_events.integrity import (  # noqa: F401  (verify is re-exported for callers here)
@@ -37,7 +38,7 @@ from gsi_events.integrity import (  # noqa: F401  (verify is re-exported for cal
     CITATION_FILE,
     DIFF_FILE,
     PARTIAL,
-    _problem,
+    release_path,
     verify,
     verify_release,
 )
@@ -234,13 +235,10 @@ def build(root: Path, out: Path, coding_files: Sequence[Path] | None = None
     releases_dir = Path(str(loading.releases_location())).resolve()
     for inside in (releases_dir, (Path(root) / "releases").resolve()):
         if out.resolve() == inside or out.resolve().is_relative_to(inside):
-            raise ProblemsFound([Problem(str(out), "", "build.into_releases",
-                f"{out} lies inside the releases folder {inside}, which holds only published "
-                "releases; build into a folder outside it (gsi-events release publishes)")])
+            raise ProblemsFound([RELEASE_RULES.problem("build.into_releases", str(out), "",
+                                                       out=out, inside=inside)])
     if (out / SUMS_FILE).exists():
-        raise ProblemsFound([Problem(str(out), "", "build.published",
-                                     "this folder holds a published release, which never "
-                                     "changes; build into another folder")])
+        raise ProblemsFound([RELEASE_RULES.problem("build.published", str(out), "")])
     built = build_tables(root, coding_files)
     dp = built.datapackage()
     out.mkdir(parents=True, exist_ok=True)  # an OSError propagates: the command reports it
@@ -315,8 +313,7 @@ def publish(root: Path, version: str, *, releases: Path | None = None,
     Runs hold the checkout's lock (gsi_events.fileops.locked), so two never interleave."""
     version = version.removeprefix("v")
     if not loading.VERSION.fullmatch(version):
-        raise ProblemsFound([_problem(version, "release.version",
-                                      f"{version!r} is not a version X.Y.Z (e.g. 0.1.0)")])
+        raise ProblemsFound([_problem("release.version", version)])
     loc = Path(root) / "releases" if releases is None else Path(releases)
     with locked(Path(root), f"release {version}"):
         created_loc = not loc.exists()
@@ -326,6 +323,11 @@ def publish(root: Path, version: str, *, releases: Path | None = None,
         finally:
             if created_loc and loc.is_dir() and not any(loc.iterdir()):
                 loc.rmdir()  # a failed first release leaves no empty releases/ folder
+
+
+def _problem(key: str, version: str, /, **values: Any) -> Problem:
+    """A problem of the release `version` (RELEASE_RULES says its words)."""
+    return RELEASE_RULES.problem(key, release_path(version), "", version=version, **values)
 
 
 def _derived(root: Path, loc: Path, is_default: bool) -> dict[Path, bytes]:
@@ -380,24 +382,15 @@ def _publish(root: Path, version: str, loc: Path, is_default: bool, message: str
             for path, data in derived.items():  # finish an interrupted run
                 _replace_file(path, data)
             return final
-        raise ProblemsFound([_problem(version, "release.exists",
-                                      f"release {version} is published already, and a "
-                                      "published release never changes; publish the "
-                                      "correction as a new version")])
+        raise ProblemsFound([_problem("release.exists", version)])
     if have and loading.version_key(version) < loading.version_key(have[-1]):
-        raise ProblemsFound([_problem(version, "release.order",
-                                      f"the newest release is {have[-1]}; a new release "
-                                      "must have a higher version")])
+        raise ProblemsFound([_problem("release.order", version, newest=have[-1])])
     if not have and version not in FIRST_VERSIONS:
-        raise ProblemsFound([_problem(version, "release.first_version",
-            f"the first release is {' or '.join(FIRST_VERSIONS)}, not {version} (0.1.0 while "
-            "the data is still being reviewed, 1.0.0 when it is ready for use: the "
-            "data-package-version recipe)")])
+        raise ProblemsFound([_problem("release.first_version", version,
+                                      first=" or ".join(FIRST_VERSIONS))])
     problems = _blocking(verify(loc)[1])
     if problems:
-        raise ProblemsFound([*problems, _problem(
-            version, "release.earlier_invalid",
-            "an earlier release fails verification (above); restore it before publishing")])
+        raise ProblemsFound([*problems, _problem("release.earlier_invalid", version)])
     if not allow_uncommitted:
         problems = uncommitted(root)
         if problems:
@@ -405,8 +398,7 @@ def _publish(root: Path, version: str, loc: Path, is_default: bool, message: str
 
     built = build_tables(root, coding_files)
     if built.frames["events"].height == 0:
-        raise ProblemsFound([_problem(version, "release.empty",
-                                      "the checkout holds no coded events; nothing to release")])
+        raise ProblemsFound([_problem("release.empty", version)])
     when = (created or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     dp = built.datapackage(version=version, created=stamp)
@@ -416,19 +408,14 @@ def _publish(root: Path, version: str, loc: Path, is_default: bool, message: str
     if previous is not None:
         need, got = diff["required_bump"], bump_between(previous.version, version)
         if need is None:
-            raise ProblemsFound([_problem(version, "release.unchanged",
-                                          f"nothing changed since {previous.version}: no "
-                                          "data, schema or metadata; nothing to release")])
+            raise ProblemsFound([_problem("release.unchanged", version,
+                                          previous=previous.version)])
         problems = _unretired(version, previous.version, diff, read_retired(root)[0])
         if got is None or BUMPS.index(got) < BUMPS.index(need):
             problems.append(_problem(
-                version, "release.version_recipe",
-                f"{previous.version} -> {version} is a {got} bump, but the changes need at "
-                f"least a {need} bump (Frictionless data-package-version recipe: major for "
-                "an incompatible schema change, minor for data added, patch for data "
-                "corrected). Changes:\n" + "\n".join(
-                    f"  {lv}: {s}" for lv in BUMPS[::-1]
-                    for s in diff["schema"][lv] + diff["data"][lv])))
+                "release.version_recipe", version, previous=previous.version, got=got,
+                need=need, changes="\n".join(f"  {lv}: {s}" for lv in BUMPS[::-1]
+                                             for s in diff["schema"][lv] + diff["data"][lv])))
         if problems:
             raise ProblemsFound(problems)
 
@@ -481,11 +468,8 @@ def _unretired(version: str, previous: str, diff: dict[str, Any],
         gone = sorted(str(r.get(key)) for r in removed if isinstance(r, dict)
                       and r.get(key) not in retired.get(table, set()))
         if gone:
-            problems.append(_problem(version, "release.removed_not_retired",
-                f"{len(gone)} {table} of release {previous} are not in this one, and "
-                f"coding/retired.yaml does not retire them: {', '.join(gone)}. An id is "
-                "never reused: list each in coding/retired.yaml with the reason it was "
-                "withdrawn (coding guide, 'Fixing a mistake later'), or restore its reports"))
+            problems.append(_problem("release.removed_not_retired", version, n=len(gone),
+                                     table=table, previous=previous, ids=", ".join(gone)))
     return problems
 
 

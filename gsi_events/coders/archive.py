@@ -1,5 +1,6 @@
 """Adding a source: an archived one (its text byte-for-byte, and its record beside it) or
-a cited one (its record alone: address and bibliographic details, no text)."""
+a cited one (its record alone: address and bibliographic details, no text). The rules
+add-source reports before validation would are declared in ADD_SOURCE_RULES."""
 
 from __future__ import annotations
 
@@ -17,9 +18,34 @@ from gsi_events.compile.read import ARCHIVE_DIR, SOURCE_FILE, parse_record, read
 from gsi_events.compile.yamlio import dump_yaml, read_yaml
 from gsi_events.fileops import locked, os_problems, read_regular, refuse_outside, write_files
 from gsi_events.loading import sha256
-from gsi_events.problems import Problem, ProblemsFound
+from gsi_events.problems import Problem, ProblemsFound, Rules
 
 MAX_TEXT_BYTES = 20_000_000  # an article's text; a larger file is not one
+
+# What add-source refuses, with its words: its own rules, and the rules of the sources
+# table (schemas/sources.yaml) as they read for the options given.
+ADD_SOURCE_RULES = Rules({
+    "add_source.unreadable": "cannot be read: {why}",
+    "add_source.unreadable:not_regular": "{why}; archive a saved article text (a regular "
+                                         "file of at most {limit:,} bytes)",
+    "add_source.utf8": "is not UTF-8 (byte {byte}); convert the capture to UTF-8 first",
+    "add_source.utf8:option": "a value is not valid text (it holds {half!r}, half of a "
+                              "character: invalid UTF-8 in an option?); give it as UTF-8 "
+                              "text",
+    "add_source.empty": "the text is empty",
+    "add_source.duplicate_text": "this text is already archived as {source} ({record})",
+    "add_source.duplicate_url": "{url} is already {done} as {source} ({record})",
+    "add_source.published": "--published: {why}",
+    "add_source.accessed": "--accessed {accessed!r} is not a date written YYYY-MM-DD",
+    "sources.{field}.vocabulary": "{field} {value!r} is not one of: {values}",
+    "sources.{field}.pattern": "{field} {value!r} is not of the form {pattern}",
+    "sources.language.codelist": "language {language!r} is not an ISO 639-1 two-letter code "
+                                 "(e.g. en, zh)",
+    "sources.body_markers_found": "body_begins and body_ends must occur verbatim in the text",
+    "sources.fields_match_kind": "a cited source needs its --title (the headline as the "
+                                 "page shows it)",
+})
+problem = ADD_SOURCE_RULES.problem
 
 
 @dataclass(frozen=True)
@@ -69,13 +95,13 @@ def _duplicates(root: Path, rel: str, url: str, digest: str | None) -> list[Prob
     problems = []
     done = "archived" if digest else "recorded"
     for source_id, record in existing_sources(root):
+        where = f"{ARCHIVE_DIR}/{source_id}.yaml"
         if digest is not None and record.get("sha256") == digest:
-            problems.append(Problem(rel, "", "add_source.duplicate_text",
-                f"this text is already archived as {source_id} "
-                f"({ARCHIVE_DIR}/{source_id}.yaml)"))
+            problems.append(problem("add_source.duplicate_text", rel, "", source=source_id,
+                                    record=where))
         if record.get("url") == url:
-            problems.append(Problem(rel, "", "add_source.duplicate_url",
-                f"{url} is already {done} as {source_id} ({ARCHIVE_DIR}/{source_id}.yaml)"))
+            problems.append(problem("add_source.duplicate_url", rel, "", url=url, done=done,
+                                    source=source_id, record=where))
     return problems
 
 
@@ -100,25 +126,23 @@ def add_source(root: Path, text_path: Path, *, url: str, publisher: str,
     try:
         raw = read_regular(text_path, MAX_TEXT_BYTES)
     except OSError as e:
-        raise ProblemsFound([Problem(rel, "", "add_source.unreadable",
-                                     f"cannot be read: {e.strerror}")]) from None
+        raise ProblemsFound([problem("add_source.unreadable", rel, "",
+                                     why=e.strerror)]) from None
     except ValueError as e:
-        raise ProblemsFound([Problem(rel, "", "add_source.unreadable",
-            f"{e}; archive a saved article text (a regular file of at most "
-            f"{MAX_TEXT_BYTES:,} bytes)")]) from None
+        raise ProblemsFound([problem("add_source.unreadable:not_regular", rel, "",
+                                     why=e, limit=MAX_TEXT_BYTES)]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ProblemsFound([Problem(rel, "", "add_source.utf8",
-            f"is not UTF-8 (byte {e.start}); convert the capture to UTF-8 first")]) from None
+        raise ProblemsFound([problem("add_source.utf8", rel, "", byte=e.start)]) from None
     if not text.strip():
-        raise ProblemsFound([Problem(rel, "", "add_source.empty", "the text is empty")])
+        raise ProblemsFound([problem("add_source.empty", rel, "")])
     digest = sha256(raw)
     problems += _duplicates(root, rel, url, digest)
     try:
         when = parse_published(published)
     except ValueError as e:
-        problems.append(Problem(rel, "", "add_source.published", f"--published: {e}"))
+        problems.append(problem("add_source.published", rel, "", why=e))
         when = Published(None, None, "unknown")
     text = unicodedata.normalize("NFC", text)  # markers and quotes match the NFC text
     lines = [ln for ln in text.splitlines() if ln.strip()]
@@ -148,8 +172,7 @@ def add_source(root: Path, text_path: Path, *, url: str, publisher: str,
     record = {k: v for k, v in record.items() if v is not None}
     problems += metadata_problems(record, rel)
     if body_begins not in text or body_ends not in text:
-        problems.append(Problem(rel, "new source", "sources.body_markers_found",
-            "body_begins and body_ends must occur verbatim in the text"))
+        problems.append(problem("sources.body_markers_found", rel, "new source"))
     if problems:
         raise ProblemsFound(problems)
     header = "# Archived by gsi-events add-source; the text is {id}.txt.\n"
@@ -165,18 +188,18 @@ def metadata_problems(record: dict[str, Any], rel: str) -> list[Problem]:
         if v is None:
             continue
         if f.categories and v not in f.values:
-            problems.append(Problem(rel, "new source", f"sources.{f.name}.vocabulary",
-                f"{f.name} {v!r} is not one of: {', '.join(f.values)}"))
+            problems.append(problem("sources.{field}.vocabulary", rel, "new source",
+                                    field=f.name, value=v, values=", ".join(f.values)))
         if f.pattern and isinstance(v, str) and not re.search(f.pattern, v):
-            problems.append(Problem(rel, "new source", f"sources.{f.name}.pattern",
-                f"{f.name} {v!r} is not of the form {f.pattern}"))
+            problems.append(problem("sources.{field}.pattern", rel, "new source",
+                                    field=f.name, value=v, pattern=f.pattern))
     from gsi_events.compile.countries import CODELISTS
 
     language = record.get("language")
     codelist = table.field("language").codelist or ""
     if language not in CODELISTS[codelist].codes():
-        problems.append(Problem(rel, "new source", "sources.language.codelist",
-            f"language {language!r} is not an ISO 639-1 two-letter code (e.g. en, zh)"))
+        problems.append(problem("sources.language.codelist", rel, "new source",
+                                language=language))
     return problems
 
 
@@ -196,16 +219,15 @@ def add_cited_source(root: Path, *, url: str, publisher: str, title: str | None,
     try:
         when = parse_published(published)
     except ValueError as e:
-        problems.append(Problem(rel, "", "add_source.published", f"--published: {e}"))
+        problems.append(problem("add_source.published", rel, "", why=e))
         when = Published(None, None, "unknown")
     if not title:
-        problems.append(Problem(rel, "new source", "sources.fields_match_kind",
-            "a cited source needs its --title (the headline as the page shows it)"))
+        problems.append(problem("sources.fields_match_kind", rel, "new source"))
     try:
         day = dt.date.fromisoformat(accessed) if accessed else dt.date.today()
     except ValueError:
-        problems.append(Problem(rel, "new source", "add_source.accessed",
-            f"--accessed {accessed!r} is not a date written YYYY-MM-DD"))
+        problems.append(problem("add_source.accessed", rel, "new source",
+                                accessed=accessed))
         day = None
     record: dict[str, Any] = {
         "kind": "cited", "title": title, "publisher": publisher, "via": via,
@@ -260,9 +282,8 @@ def _refuse_what_validate_rejects(root: Path, rel: str, header: str, record: dic
     try:
         data = _record_bytes(header.format(id=stem), record)
     except UnicodeEncodeError as e:
-        raise ProblemsFound([Problem(rel, "new source", "add_source.utf8",
-            f"a value is not valid text (it holds {e.object[e.start:e.end]!r}, half of a "
-            "character: invalid UTF-8 in an option?); give it as UTF-8 text")]) from None
+        raise ProblemsFound([problem("add_source.utf8:option", rel, "new source",
+                                     half=e.object[e.start:e.end])]) from None
     with tempfile.TemporaryDirectory(prefix="gsi-events-add-source-") as scratch:
         base = Path(scratch)
         for folder in (ARCHIVE_DIR, "coding"):
