@@ -9,15 +9,23 @@ Hypothesis profiles (see README, "Tests"):
 
 Both keep hypothesis's example database (`.hypothesis/` in the working directory, which is
 gitignored), so a failing example is replayed first on the next run on the same machine.
+
+Every test also checks that each Problem it made names a rule some stage declares
+(`problems_name_declared_rules`): a rule raised but declared nowhere fails the test that
+raised it.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from gsi_events.problems import Problem
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_DIRS = ("schemas", "archive", "coding", "docs")
@@ -32,6 +40,27 @@ _COMMON = dict(
 settings.register_profile("quick", max_examples=QUICK_EXAMPLES, **_COMMON)
 settings.register_profile("thorough", max_examples=10 * QUICK_EXAMPLES, **_COMMON)
 settings.load_profile("quick")  # `--hypothesis-profile=thorough` loads the other one later
+
+
+@pytest.fixture(autouse=True)
+def problems_name_declared_rules(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every Problem made in this process during the test names a rule declared where
+    gsi_events.testing.known_rules reads the declarations (the tables, the reading, the
+    commands), so a rule raised but not declared fails here, whichever test raised it."""
+    seen: set[str] = set()
+    make = Problem.__init__
+
+    def recording(self: Problem, *args: Any, **kwargs: Any) -> None:
+        make(self, *args, **kwargs)
+        seen.add(self.rule)
+
+    monkeypatch.setattr(Problem, "__init__", recording)
+    yield
+    if seen:
+        from gsi_events.testing import is_declared
+
+        undeclared = sorted(rule for rule in seen if not is_declared(rule))
+        assert undeclared == [], f"problems name rules no stage declares: {undeclared}"
 
 
 def examples(factor: float) -> settings:

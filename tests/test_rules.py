@@ -2,7 +2,9 @@
 
 The rule ids are not listed here: `gsi_events.testing.rule_ids()` reads them from the
 pandera models built from schemas/ (field checks, keys, the `rules:` of each table) and
-from the reading code (every Problem raised in gsi_events/compile/read.py and yamlio.py).
+from the reading stage's declarations (gsi_events/compile/parse_rules.py). The commands'
+rules (add-source, files and the lock, releases) break no data a mutation writes; their
+declarations are read by the check every test makes (tests/conftest.py).
 The mutations come from `gsi_events.testing.MUTATIONS`: derived from the schema for field
 checks and keys, one written per cross-field or parse-stage rule (in the modules of
 gsi_events/testing/mutations/; a new module there registers itself). So a rule added

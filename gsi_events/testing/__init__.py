@@ -37,8 +37,13 @@ Public API
 `rule_ids()`
     Every rule id validation can report: the field checks and keys of the pandera
     models built from `schemas/`, the cross-field and cross-table rules listed under
-    `rules:` in `schemas/`, and the parse-stage rules found in the reading code
-    (`gsi_events/compile/read.py`, `crossfile.py`, `yamlio.py`).
+    `rules:` in `schemas/`, and the parse-stage rules declared in
+    `gsi_events/compile/parse_rules.py`.
+
+`command_rules()`, `is_declared(rule_id)`
+    The rules the commands declare beside their code (add-source, files and the lock,
+    building and publishing releases, verifying them), and whether any stage declares a
+    rule id.
 
 `MUTATIONS`, `mutate(rule_id, dataset, draw)`
     For each rule id, a targeted mutation that breaks that rule in a valid dataset and
@@ -99,6 +104,8 @@ from gsi_events.testing.generate import (
     source_record,
 )
 from gsi_events.testing.known_rules import (
+    command_rules,
+    is_declared,
     parse_rule_ids,
     parse_rule_templates,
     rule_ids,
@@ -130,12 +137,14 @@ __all__ = [
     "Edit",
     "Mutation",
     "Target",
+    "command_rules",
     "compile_dataset",
     "datasets",
     "dates",
     "edits",
     "example_dataset",
     "field_values",
+    "is_declared",
     "minimal",
     "mutate",
     "mutation",

@@ -1,14 +1,24 @@
-"""Every rule id validation can report: the field checks and keys of the pandera models
-built from `schemas/`, the cross-field and cross-table rules under `rules:` in
-`schemas/`, and the parse-stage rules declared in `gsi_events.compile.parse_rules`."""
+"""Every rule id gsi_events can report, read from where each is declared: validation's
+(the field checks and keys of the pandera models built from `schemas/`, the cross-field
+and cross-table rules under `rules:` in `schemas/`, and the parse-stage rules declared in
+`gsi_events.compile.parse_rules`) and the commands' (add-source, writing files and the
+lock, building, publishing and verifying releases: `command_rules`)."""
 
 from __future__ import annotations
 
+import functools
+import re
+
 import polars as pl
 
+from gsi_events.build.release_rules import RELEASE_RULES
+from gsi_events.coders.archive import ADD_SOURCE_RULES
 from gsi_events.compile import schema
 from gsi_events.compile.parse_rules import PARSE_RULES
 from gsi_events.compile.typemaps import polars_dtype
+from gsi_events.fileops import FILE_RULES
+from gsi_events.integrity import VERIFY_RULES
+from gsi_events.problems import Rules
 
 
 def parse_rule_templates() -> list[str]:
@@ -16,6 +26,29 @@ def parse_rule_templates() -> list[str]:
     a literal id, or a pattern for an id built from parts (`{table}.{field}.type`), as
     `gsi_events.compile.parse_rules` declares them."""
     return PARSE_RULES.patterns()
+
+
+def command_rules() -> dict[str, Rules]:
+    """What each command stage declares it can report beyond validation, by stage. Their
+    rules break no data a mutation could write (a release out of order, a busy lock), so
+    they are not in `rule_ids`; a problem naming none of them fails the test that made
+    it (tests/conftest.py)."""
+    return {"add-source": ADD_SOURCE_RULES, "files and lock": FILE_RULES,
+            "build and release": RELEASE_RULES, "verify": VERIFY_RULES}
+
+
+@functools.cache
+def _declared() -> re.Pattern[str]:
+    patterns = [re.escape(r) for r in table_rule_ids()] + PARSE_RULES.patterns()
+    for rules in command_rules().values():
+        patterns += rules.patterns()
+    return re.compile("|".join(sorted(set(patterns))))
+
+
+def is_declared(rule_id: str) -> bool:
+    """Whether some stage declares `rule_id`: the tables, the reading or a command."""
+    return _declared().fullmatch(rule_id) is not None
+
 
 def table_rule_ids() -> list[str]:
     """Every rule id the table validation can report, from the pandera models."""
