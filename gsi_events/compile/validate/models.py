@@ -189,7 +189,8 @@ def report_model(table: str, skip: frozenset[str] = frozenset(), derived: tuple[
     columns the caller fills in (quote offsets; the report's own source as
     primary_source_id); rules reading a field in `skip` (a value that could not be read)
     are left out; with an archive, rules that need it are in, and with the sources table,
-    rules that need the sources (`needs: sources`)."""
+    rules that need the sources (`needs: sources`). A rule that reads a table the report
+    does not have (all the rows of its own table: links_form_no_cycle) is the tables'."""
     t = schema.table(table)
     names = {*t.primary_key, *(f.name for f in t.coded_fields), *derived}
     columns = {
@@ -200,7 +201,12 @@ def report_model(table: str, skip: frozenset[str] = frozenset(), derived: tuple[
     }
     ctx = Context(frames={} if sources is None else {"sources": sources}, archive=archive)
     given = {"archive": archive is not None, "sources": sources is not None}
-    rules = [expr_check(f"{table}.{r.id}", RULES[f"{table}.{r.id}"](ctx)) for r in t.rules
-             if (r.needs is None or given.get(r.needs, False))
-             and set(r.fields) <= names and not set(r.fields) & skip]
+    rules = []
+    for r in t.rules:
+        if ((r.needs is None or given.get(r.needs, False))
+                and set(r.fields) <= names and not set(r.fields) & skip):
+            try:
+                rules.append(expr_check(f"{table}.{r.id}", RULES[f"{table}.{r.id}"](ctx)))
+            except KeyError:  # it reads a whole table (links_form_no_cycle): not one report's
+                continue
     return pa.DataFrameSchema(columns, checks=rules, name=table)

@@ -10,7 +10,7 @@ import polars as pl
 from gsi_events.compile import schema
 from gsi_events.compile.merge import Provenance
 from gsi_events.compile.read import Report, SourceRecord
-from gsi_events.compile.rows import evidence_row, label, participant_row
+from gsi_events.compile.rows import coded, evidence_row, label, participant_row
 from gsi_events.compile.validate.models import FIELD_CHECKS, key_says, model, report_model
 from gsi_events.compile.validate.rules.across import quote_needs
 from gsi_events.compile.validate.rules.context import EXPLAIN, Context
@@ -162,6 +162,11 @@ def validate_reports(reports: list[Report], frames: dict[str, pl.DataFrame],
                           "primary_source_id": r.source_id}, r.label)
         for n, p in enumerate(r.participants, 1):
             add("participants", r, participant_row(r, n, p), label(r, "participant", n, p))
+        # the links table keeps a link that several reports give once: each report's own
+        # link is checked here, where the file and record holding its values are known
+        for n, link in enumerate(r.links, 1):
+            add("event_links", r, {**coded(link), "event_id": r.event_id},
+                label(r, "link", n, link))
     for r in rejected:  # the quotes of the reports the evidence table does not hold
         for n, q in enumerate(r.quotes, 1):
             add("evidence", r, evidence_row(r, n, q, (archive or {}).get(r.source_id)),
