@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,37 +19,18 @@ import polars as pl
 
 from gsi_events.compile import countries, schema
 from gsi_events.compile.read import Report, Repository, SourceRecord, record_label
-from gsi_events.compile.rows import coded, evidence_row, evidence_word, label, participant_row
+from gsi_events.compile.rows import Places, Provenance, evidence_word, locate
 from gsi_events.compile.typemaps import polars_dtype
 
 PUBLISHED_ORDER = {"day": 0, "month": 1, "year": 2, "unknown": 3}
 
-Provenance = tuple[str, str]  # (file, record label) a row came from
-
-
 @dataclass
 class Tables:
     frames: dict[str, pl.DataFrame]
-    provenance: dict[str, list[Provenance]]  # aligned with each frame's rows
+    provenance: dict[str, Sequence[Provenance]]  # aligned with each frame's rows
 
     def __getitem__(self, name: str) -> pl.DataFrame:
         return self.frames[name]
-
-
-def frame(table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
-    """A DataFrame with exactly the schema's columns and types, in the schema's order."""
-    t = schema.table(table)
-    cols = {f.name: polars_dtype(f.type) for f in t.fields}
-    return pl.DataFrame([{c: r.get(c) for c in cols} for r in rows], schema=cols, orient="row")
-
-
-def _sorted(table: str, rows: list[dict[str, Any]], prov: list[Provenance]
-            ) -> tuple[list[dict[str, Any]], list[Provenance]]:
-    pk = schema.table(table).primary_key
-    order = sorted(range(len(rows)), key=lambda i: tuple(str(rows[i].get(k)).zfill(12)
-                                                         if isinstance(rows[i].get(k), int)
-                                                         else str(rows[i].get(k)) for k in pk))
-    return [rows[i] for i in order], [prov[i] for i in order]
 
 
 # --- choosing the canonical report ----------------------------------------------------
@@ -98,28 +80,36 @@ def date_span(v: dict[str, Any]) -> tuple[dt.date, dt.date] | None:
 
 def choose(rule: str, fields: list[schema.Field], ordered: list[Report]) -> Report:
     """The report whose values a merge unit takes."""
+    names = tuple(f.name for f in fields)
+    return ordered[_choose(rule, fields, [tuple(map(r.fields.get, names)) for r in ordered])]
+
+
+def _choose(rule: str, fields: list[schema.Field], values: list[tuple[Any, ...]]) -> int:
+    """Which of the reports (their values of a merge unit's fields, in rank order) the
+    unit takes its values from."""
     if rule == "narrowest":
         # Refine the highest-ranked dated report with any report whose dating lies inside
         # it; a report that contradicts it (lies outside) never overrides it.
-        dated = [(r, date_span(_values(r, fields))) for r in ordered]
-        dated = [(r, sp) for r, sp in dated if sp is not None]
+        names = [f.name for f in fields]
+        dated = [(i, sp) for i, v in enumerate(values)
+                 if (sp := date_span(dict(zip(names, v, strict=True)))) is not None]
         if not dated:
-            return ordered[0]
+            return 0
         base = dated[0][1]
-        inside = [(r, sp) for r, sp in dated if base[0] <= sp[0] and sp[1] <= base[1]]
-        return min(inside, key=lambda rs: (rs[1][1] - rs[1][0]).days)[0]
+        inside = [(i, sp) for i, sp in dated if base[0] <= sp[0] and sp[1] <= base[1]]
+        return min(inside, key=lambda isp: (isp[1][1] - isp[1][0]).days)[0]
     if rule == "strongest":
         f = fields[0]
 
-        def rank(r: Report) -> int:
-            v = r.fields.get(f.name)
+        def rank(i: int) -> int:
+            v = values[i][0]
             return int(f.category(v).extra.get("rank", 99)) if v in f.values else 99
 
-        return min(ordered, key=rank)
-    for r in ordered:  # primary: the first report that says anything on this unit
-        if any(v is not None for v in _values(r, fields).values()):
-            return r
-    return ordered[0]
+        return min(range(len(values)), key=rank)
+    for i, v in enumerate(values):  # primary: the first report that says anything on it
+        if any(x is not None for x in v):
+            return i
+    return 0
 
 
 # --- discrepancies ---------------------------------------------------------------------
@@ -206,110 +196,198 @@ def participant_names(r: Report) -> list[str]:
 # --- the tables -----------------------------------------------------------------------
 
 
+def frame(table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """A DataFrame with exactly the schema's columns and types, in the schema's order."""
+    t = schema.table(table)
+    return pl.DataFrame({f.name: [r.get(f.name) for r in rows] for f in t.fields},
+                        schema={f.name: polars_dtype(f.type) for f in t.fields})
+
+
+class _Rows:
+    """One table's rows as they are made, kept as columns: each row's item (a mapping
+    read from the files) gives the columns not in `extra`, and `extra` the rest (derived
+    and implied values), one list per column. Column by column is what polars builds
+    frames from fastest."""
+
+    def __init__(self, table: str, *extra: str) -> None:
+        self.table = table
+        self.items: list[Mapping[str, Any]] = []
+        self.extra: dict[str, list[Any]] = {name: [] for name in extra}
+        self.prov = Places()
+
+    def frame(self) -> tuple[pl.DataFrame, Places]:
+        """The rows sorted by the primary key, with exactly the schema's columns and
+        types in its order, and where each row came from."""
+        t = schema.table(self.table)
+        types = {f.name: polars_dtype(f.type) for f in t.fields}
+        df = pl.from_dicts(self.items, schema={n: d for n, d in types.items()
+                                               if n not in self.extra})
+        df = df.with_columns(pl.Series(n, col, dtype=types[n]) for n, col in self.extra.items())
+        keys = list(zip(*([str(v).zfill(12) if isinstance(v, int) else str(v) for v in
+                           (self.extra[k] if k in self.extra else [i.get(k) for i in self.items])]
+                          for k in t.primary_key), strict=True))
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        if order == list(range(len(order))):
+            return df.select(list(types)), self.prov
+        return df.select(list(types))[order], self.prov.reordered(order)
+
+
+@functools.cache
+def _unit_names() -> list[tuple[str, str, tuple[str, ...], tuple[int, ...]]]:
+    """Each merge unit (units()): its name, rule, fields' names, and which of them are
+    compared across reports."""
+    return [(unit, fields[0].merge, tuple(f.name for f in fields),
+             tuple(i for i, f in enumerate(fields) if f.compare)) for unit, fields in units()]
+
+
+def _merge(event_id: str, ordered: list[Report], sources: dict[str, SourceRecord],
+           discrepancies: _Rows) -> dict[str, Any]:
+    """The canonical values of an event reported more than once (in `ordered`, the
+    primary report first); where the reports disagree, discrepancies rows."""
+    primary = ordered[0]
+    event: dict[str, Any] = {}
+    for (unit, fields), (_, rule, names, compare) in zip(units(), _unit_names(), strict=True):
+        values = [tuple(map(r.fields.get, names)) for r in ordered]
+        c = _choose(rule, fields, values)
+        chosen = ordered[c]
+        event.update(zip(names, values[c], strict=True))
+        if rule == "strongest" or not compare:
+            continue  # a source that does not name the GSI does not contradict one that does
+        cmp_names = [names[i] for i in compare]
+        canon = tuple(values[c][i] for i in compare)
+        for other, v in zip(ordered, values, strict=True):
+            reported = tuple(v[i] for i in compare)
+            if other is chosen or reported == canon or all(x is None for x in reported):
+                continue
+            said = dict(zip(cmp_names, reported, strict=True))
+            if unit == "date" and date_span(said) is None:
+                continue  # an undated report says nothing about the date
+            canon_cmp = dict(zip(cmp_names, canon, strict=True))
+            discrepancies.items.append({
+                "event_id": event_id, "field": unit, "source_id": other.source_id,
+                "reported_value": render(said), "canonical_value": render(canon_cmp),
+                "canonical_source_id": chosen.source_id,
+                "kind": kind_of(unit, said, canon_cmp),
+                "resolution": _why(rule, chosen, other, primary, sources),
+            })
+            discrepancies.prov.append((other,))
+    canon_names = participant_names(primary)
+    for other in ordered[1:]:
+        names = participant_names(other)
+        if names != canon_names:
+            subset, superset = set(names) < set(canon_names), set(names) > set(canon_names)
+            discrepancies.items.append({
+                "event_id": event_id, "field": "participants", "source_id": other.source_id,
+                "reported_value": "; ".join(names), "canonical_value": "; ".join(canon_names),
+                "canonical_source_id": primary.source_id,
+                "kind": ("less_precise" if subset else
+                         "more_precise" if superset else "conflict"),
+                "resolution": _why("primary", primary, other, primary, sources),
+            })
+            discrepancies.prov.append((other,))
+    return event
+
+
 def build_tables(repo: Repository) -> Tables:
     sources = {s.source_id: s for s in repo.sources}
-    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    prov: dict[str, list[Provenance]] = defaultdict(list)
+    tables = {"sources": _Rows("sources"),
+              "events": _Rows("events", "event_id", "n_sources", "evidence_kind",
+                              "primary_source_id"),
+              "participants": _Rows("participants", "event_id", "participant_no",
+                                    "country_name", "gw_code"),
+              "evidence": _Rows("evidence", "event_id", "source_id", "quote_no",
+                                "char_start", "char_end"),
+              "event_links": _Rows("event_links", "event_id"),
+              "discrepancies": _Rows("discrepancies")}
+    assert set(tables) == set(schema.TABLES)
 
+    rows = tables["sources"]
     for s in sorted(repo.sources, key=lambda s: s.source_id):
-        rows["sources"].append(dict(s.row))
-        prov["sources"].append((s.file, record_label("source", s.source_id, s.line)))
+        rows.items.append(s.row)
+        rows.prov.append((s.file, record_label("source", s.source_id, s.line)))
 
     by_event: dict[str, list[Report]] = defaultdict(list)
-    links_seen: set[tuple[Any, Any, Any]] = set()  # (event, relation, target) already tabled
     for r in repo.reports:
         by_event[r.event_id].append(r)
 
+    events, participants = tables["events"], tables["participants"]
+    evidence, links = tables["evidence"], tables["event_links"]
+    names, gw_codes = countries.names(), countries.gw_codes()
+    links_seen: set[tuple[Any, Any, Any]] = set()  # (event, relation, target) already tabled
     for event_id in sorted(by_event):
-        ordered = order_reports(by_event[event_id], sources)
+        reports = by_event[event_id]
+        if len(reports) == 1:  # every unit is the one report's, nothing to disagree with
+            ordered = reports
+            events.items.append(reports[0].fields)
+        else:
+            ordered = order_reports(reports, sources)
+            events.items.append(_merge(event_id, ordered, sources, tables["discrepancies"]))
         primary = ordered[0]
-        where = (primary.file, primary.label)
-        event: dict[str, Any] = {"event_id": event_id}
-        for unit, fields in units():
-            rule = fields[0].merge
-            chosen = choose(rule, fields, ordered)
-            canonical = _values(chosen, fields)
-            event.update(canonical)
-            if rule == "strongest":
-                continue  # a source that does not name the GSI does not contradict one that does
-            compared = [f for f in fields if f.compare]
-            if not compared:
-                continue
-            canon_cmp = _values(chosen, compared)
-            for other in ordered:
-                reported = _values(other, compared)
-                if other is chosen or all(v is None for v in reported.values()):
-                    continue
-                if unit == "date" and date_span(reported) is None:
-                    continue  # an undated report says nothing about the date
-                if reported != canon_cmp:
-                    kind = kind_of(unit, reported, canon_cmp)
-                    rows["discrepancies"].append({
-                        "event_id": event_id, "field": unit, "source_id": other.source_id,
-                        "reported_value": render(reported), "canonical_value": render(canon_cmp),
-                        "canonical_source_id": chosen.source_id, "kind": kind,
-                        "resolution": _why(rule, chosen, other, primary, sources),
-                    })
-                    prov["discrepancies"].append((other.file, other.label))
-        canon_names = participant_names(primary)
-        for other in ordered[1:]:
-            names = participant_names(other)
-            if names != canon_names:
-                subset, superset = set(names) < set(canon_names), set(names) > set(canon_names)
-                rows["discrepancies"].append({
-                    "event_id": event_id, "field": "participants", "source_id": other.source_id,
-                    "reported_value": "; ".join(names), "canonical_value": "; ".join(canon_names),
-                    "canonical_source_id": primary.source_id,
-                    "kind": ("less_precise" if subset else
-                             "more_precise" if superset else "conflict"),
-                    "resolution": _why("primary", primary, other, primary, sources),
-                })
-                prov["discrepancies"].append((other.file, other.label))
-
-        event.update({
-            **action_codes(event.get("action")),
-            "n_sources": len({r.source_id for r in ordered}),
-            "evidence_kind": evidence_kind((r.source_id for r in ordered), sources),
-            "primary_source_id": primary.source_id,
-        })
-        rows["events"].append(event)
-        prov["events"].append(where)
+        events.extra["event_id"].append(event_id)
+        events.extra["n_sources"].append(len({r.source_id for r in ordered}))
+        events.extra["evidence_kind"].append(
+            evidence_kind((r.source_id for r in ordered), sources))
+        events.extra["primary_source_id"].append(primary.source_id)
+        events.prov.append((primary,))
 
         for n, p in enumerate(primary.participants, 1):
             code = p.get("country")
-            rows["participants"].append({
-                **participant_row(primary, n, p),
-                "country_name": countries.names().get(code) if code else None,
-                "gw_code": countries.gw_codes().get(code) if code else None,
-            })
-            prov["participants"].append((primary.file, label(primary, "participant", n, p)))
+            participants.items.append(p)
+            participants.extra["event_id"].append(event_id)
+            participants.extra["participant_no"].append(n)
+            participants.extra["country_name"].append(names.get(code) if code else None)
+            participants.extra["gw_code"].append(gw_codes.get(code) if code else None)
+            participants.prov.append((primary, "participant", n, p))
 
         for r in ordered:
+            source = sources.get(r.source_id)
             for n, q in enumerate(r.quotes, 1):
-                rows["evidence"].append(evidence_row(r, n, q, sources.get(r.source_id)))
-                prov["evidence"].append((r.file, label(r, evidence_word(q), n, q)))
+                span = locate(q.get("quote") or "", source)
+                evidence.items.append(q)
+                evidence.extra["event_id"].append(event_id)
+                evidence.extra["source_id"].append(r.source_id)
+                evidence.extra["quote_no"].append(n)
+                evidence.extra["char_start"].append(span[0] if span else None)
+                evidence.extra["char_end"].append(span[1] if span else None)
+                evidence.prov.append((r, evidence_word(q), n, q))
             for n, link in enumerate(r.links, 1):
                 key = (event_id, link.get("relation"), link.get("target_event_id"))
                 if key in links_seen:
-                    continue  # another report of the event gave the same link first
+                    continue  # another report of the event gave the same link first; each
+                    # report's own link is checked (validate.run.validate_reports)
                 links_seen.add(key)
-                rows["event_links"].append({**coded(link), "event_id": event_id})
-                prov["event_links"].append((r.file, label(r, "link", n, link)))
+                links.items.append(link)
+                links.extra["event_id"].append(event_id)
+                links.prov.append((r, "link", n, link))
 
-    not_summable = {x["event_id"] for x in rows["event_links"] if x["relation"] == "part_of"}
-    for x in rows["event_links"]:
-        if x["relation"] == "may_overlap":
-            not_summable |= {x["event_id"], x["target_event_id"]}
-    for e in rows["events"]:
-        e["recommended_for_aggregates"] = recommended(e, not_summable)
-
+    _derive_events(events, links)
     frames: dict[str, pl.DataFrame] = {}
-    provenance: dict[str, list[Provenance]] = {}
+    provenance: dict[str, Sequence[Provenance]] = {}
     for name in schema.TABLES:
-        r, p = _sorted(name, rows[name], prov[name])
-        frames[name] = frame(name, r)
-        provenance[name] = p
+        frames[name], provenance[name] = tables[name].frame()
     return Tables(frames=frames, provenance=provenance)
+
+
+def _derive_events(events: _Rows, links: _Rows) -> None:
+    """The events' columns derived from their action (action_codes) and, with the links,
+    whether they are recommended for aggregates."""
+    actions = [e.get("action") for e in events.items]
+    for name, column in (("cameo_code", "cameo"), ("plover_event", "plover_event"),
+                         ("plover_mode", "plover_mode")):
+        codes = schema.action_attribute(column)
+        events.extra[name] = [codes.get(a) for a in actions]
+    contexts = schema.action_attribute("plover_context")
+    events.extra["plover_context"] = [";".join(x) if (x := contexts.get(a)) else None
+                                      for a in actions]
+    not_summable: set[Any] = set()
+    for link, event_id in zip(links.items, links.extra["event_id"], strict=True):
+        if link.get("relation") == "part_of":
+            not_summable.add(event_id)
+        elif link.get("relation") == "may_overlap":
+            not_summable |= {event_id, link.get("target_event_id")}
+    events.extra["recommended_for_aggregates"] = [
+        recommended({**e, "event_id": event_id}, not_summable)
+        for e, event_id in zip(events.items, events.extra["event_id"], strict=True)]
 
 
 def evidence_kind(source_ids: Any, sources: dict[str, SourceRecord]) -> str:

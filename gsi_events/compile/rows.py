@@ -7,9 +7,15 @@ the reports checked on their own (validate/run.py), so that both say the same th
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, overload
 
 from gsi_events.compile.read import Report, SourceRecord, item_label
+
+Provenance = tuple[str, str]  # (file, record label) a row came from
+# A row's provenance before it is named: (file, record) as it is, (report,) for the
+# report's record, or (report, kind, n, item) for its n-th item of a kind (rows.label).
+Place = tuple[str, str] | tuple[Report] | tuple[Report, str, int, dict[str, Any]]
 
 
 def locate(quote: str, source: SourceRecord | None) -> tuple[int, int] | None:
@@ -50,3 +56,45 @@ def evidence_row(r: Report, n: int, q: dict[str, Any], source: SourceRecord | No
     span = locate(q.get("quote") or "", source)
     return {**coded(q), "event_id": r.event_id, "source_id": r.source_id, "quote_no": n,
             "char_start": span[0] if span else None, "char_end": span[1] if span else None}
+
+
+class Places(Sequence[Provenance]):
+    """Where each row of a table came from, (file, record label), aligned with its rows.
+    The labels are written when asked for: a message names a few rows of many."""
+
+    def __init__(self, places: Iterable[Place] = ()) -> None:
+        self._places: list[Place] = list(places)
+
+    def append(self, place: Place) -> None:
+        self._places.append(place)
+
+    def __len__(self) -> int:
+        return len(self._places)
+
+    @overload
+    def __getitem__(self, i: int) -> Provenance: ...
+    @overload
+    def __getitem__(self, i: slice) -> Places: ...
+
+    def __getitem__(self, i: int | slice) -> Provenance | Places:
+        if isinstance(i, slice):
+            return Places(self._places[i])
+        return _named(self._places[i])
+
+    def reordered(self, order: list[int]) -> Places:
+        return Places([self._places[i] for i in order])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"Places({list(self)!r})"
+
+
+def _named(place: Place) -> Provenance:
+    if len(place) == 2:
+        return place  # type: ignore[return-value]
+    if len(place) == 1:
+        return place[0].file, place[0].label  # type: ignore[union-attr]
+    r, kind, n, item = place  # type: ignore[misc]
+    return r.file, label(r, kind, n, item)
