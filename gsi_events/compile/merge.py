@@ -19,7 +19,7 @@ import polars as pl
 
 from gsi_events.compile import countries, schema
 from gsi_events.compile.read import Report, Repository, SourceRecord, record_label
-from gsi_events.compile.rows import Places, Provenance, evidence_word, locate
+from gsi_events.compile.rows import Places, Provenance, columns_frame, evidence_word, locate
 from gsi_events.compile.typemaps import polars_dtype
 
 PUBLISHED_ORDER = {"day": 0, "month": 1, "year": 2, "unknown": 3}
@@ -107,7 +107,7 @@ def _choose(rule: str, fields: list[schema.Field], values: list[tuple[Any, ...]]
 
         return min(range(len(values)), key=rank)
     for i, v in enumerate(values):  # primary: the first report that says anything on it
-        if any(x is not None for x in v):
+        if v.count(None) < len(v):
             return i
     return 0
 
@@ -220,16 +220,14 @@ class _Rows:
         types in its order, and where each row came from."""
         t = schema.table(self.table)
         types = {f.name: polars_dtype(f.type) for f in t.fields}
-        df = pl.from_dicts(self.items, schema={n: d for n, d in types.items()
-                                               if n not in self.extra})
-        df = df.with_columns(pl.Series(n, col, dtype=types[n]) for n, col in self.extra.items())
+        df = columns_frame(self.items, self.extra, types)
         keys = list(zip(*([str(v).zfill(12) if isinstance(v, int) else str(v) for v in
                            (self.extra[k] if k in self.extra else [i.get(k) for i in self.items])]
                           for k in t.primary_key), strict=True))
         order = sorted(range(len(keys)), key=keys.__getitem__)
         if order == list(range(len(order))):
-            return df.select(list(types)), self.prov
-        return df.select(list(types))[order], self.prov.reordered(order)
+            return df, self.prov
+        return df[order], self.prov.reordered(order)
 
 
 @functools.cache
@@ -257,7 +255,7 @@ def _merge(event_id: str, ordered: list[Report], sources: dict[str, SourceRecord
         canon = tuple(values[c][i] for i in compare)
         for other, v in zip(ordered, values, strict=True):
             reported = tuple(v[i] for i in compare)
-            if other is chosen or reported == canon or all(x is None for x in reported):
+            if other is chosen or reported == canon or reported.count(None) == len(reported):
                 continue
             said = dict(zip(cmp_names, reported, strict=True))
             if unit == "date" and date_span(said) is None:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandera.polars as pa
 import polars as pl
 
 from gsi_events.compile import schema
-from gsi_events.compile.merge import Provenance
 from gsi_events.compile.read import Report, SourceRecord
-from gsi_events.compile.rows import coded, evidence_row, label, participant_row
+from gsi_events.compile.rows import Places, Provenance, columns_frame, evidence_row
 from gsi_events.compile.validate.models import FIELD_CHECKS, key_says, model, report_model
 from gsi_events.compile.validate.rules.across import quote_needs
 from gsi_events.compile.validate.rules.context import EXPLAIN, Context
@@ -58,7 +59,8 @@ def message(rule_id: str, row: dict[str, Any] | None, failure: dict[str, Any],
     return f"breaks the rule: {r.description}{detail}" + (f" Found: {found}." if found else "")
 
 
-def validate_tables(frames: dict[str, pl.DataFrame], provenance: dict[str, list[Provenance]],
+def validate_tables(frames: dict[str, pl.DataFrame],
+                    provenance: Mapping[str, Sequence[Provenance]],
                     archive: dict[str, SourceRecord] | None) -> list[Problem]:
     """Every problem in every table; empty when all is well."""
     missing = [Problem(f"{t} table", "", f"{t}.{name}.missing", f"column {name} is missing")
@@ -74,7 +76,7 @@ def validate_tables(frames: dict[str, pl.DataFrame], provenance: dict[str, list[
     return problems
 
 
-def _check(table: str, df: pl.DataFrame, prov: list[Provenance], dfs: pa.DataFrameSchema,
+def _check(table: str, df: pl.DataFrame, prov: Sequence[Provenance], dfs: pa.DataFrameSchema,
            ctx: Context) -> list[Problem]:
     """One table's failures against a model, as Problems."""
     problems: list[Problem] = []
@@ -148,38 +150,61 @@ def validate_reports(reports: list[Report], frames: dict[str, pl.DataFrame],
     `rejected` reports (with a value that could not be read, kept out of the tables) are
     checked the same way, their quotes too, leaving out the rules that read the unread
     value: every mistake in a file is reported in one run, not one per run."""
-    groups: dict[tuple[str, frozenset[str]], tuple[list[dict[str, Any]], list[Provenance]]] = {}
+    groups: dict[tuple[str, frozenset[str]], _Group] = {}
 
-    def add(table: str, r: Report, row: dict[str, Any], where: str) -> None:
-        skip = frozenset(n.split(".", 1)[1] for n in r.untyped if n.startswith(f"{table}."))
-        rows, prov = groups.setdefault((table, skip), ([], []))
-        rows.append(row)
-        prov.append((r.file, where))
+    def group(table: str, r: Report, *extra: str) -> _Group:
+        skip = (frozenset(n.split(".", 1)[1] for n in r.untyped if n.startswith(f"{table}."))
+                if r.untyped else frozenset())
+        found = groups.get((table, skip))
+        if found is None:
+            found = groups[table, skip] = _Group([], {name: [] for name in extra}, Places())
+        return found
 
     for r in [*reports, *rejected]:
         # primary_source_id: a report's values come from its own source
-        add("events", r, {"event_id": r.event_id, **r.fields,
-                          "primary_source_id": r.source_id}, r.label)
-        for n, p in enumerate(r.participants, 1):
-            add("participants", r, participant_row(r, n, p), label(r, "participant", n, p))
+        g = group("events", r, "event_id", "primary_source_id")
+        g.items.append(r.fields)
+        g.extra["event_id"].append(r.event_id)
+        g.extra["primary_source_id"].append(r.source_id)
+        g.prov.append((r,))
+        if r.participants:
+            g = group("participants", r, "event_id", "participant_no")
+            for n, p in enumerate(r.participants, 1):
+                g.items.append(p)
+                g.extra["event_id"].append(r.event_id)
+                g.extra["participant_no"].append(n)
+                g.prov.append((r, "participant", n, p))
         # the links table keeps a link that several reports give once: each report's own
         # link is checked here, where the file and record holding its values are known
-        for n, link in enumerate(r.links, 1):
-            add("event_links", r, {**coded(link), "event_id": r.event_id},
-                label(r, "link", n, link))
+        if r.links:
+            g = group("event_links", r, "event_id")
+            for n, link in enumerate(r.links, 1):
+                g.items.append(link)
+                g.extra["event_id"].append(r.event_id)
+                g.prov.append((r, "link", n, link))
     for r in rejected:  # the quotes of the reports the evidence table does not hold
         for n, q in enumerate(r.quotes, 1):
-            add("evidence", r, evidence_row(r, n, q, (archive or {}).get(r.source_id)),
-                label(r, "quote", n, q))
+            g = group("evidence", r)
+            g.items.append(evidence_row(r, n, q, (archive or {}).get(r.source_id)))
+            g.prov.append((r, "quote", n, q))
     ctx = Context(frames=frames, archive=archive)
     problems: list[Problem] = []
-    for (table, skip), (rows, prov) in groups.items():
+    for (table, skip), g in groups.items():
         derived = {"evidence": ("char_start", "char_end"),
                    "events": ("primary_source_id",)}.get(table, ())
         dfs = report_model(table, skip, derived, archive if table == "evidence" else None,
                            frames.get("sources") if table == "events" else None)
         cols = {name: col.dtype.type for name, col in dfs.columns.items()}
-        df = pl.DataFrame([{c: row.get(c) for c in cols} for row in rows], schema=cols,
-                          orient="row")
-        problems += _check(table, df, prov, dfs, ctx)
+        df = columns_frame(g.items, {n: v for n, v in g.extra.items() if n in cols}, cols)
+        problems += _check(table, df, g.prov, dfs, ctx)
     return problems
+
+
+@dataclass
+class _Group:
+    """The rows of one table checked with one model: items as read, derived and implied
+    columns whole (rows.columns_frame), and where each row came from."""
+
+    items: list[Mapping[str, Any]]
+    extra: dict[str, list[Any]]
+    prov: Places
