@@ -28,25 +28,32 @@ def evidence_wording(r: Report, language: str) -> list[Problem]:
     problems: list[Problem] = []
     counts = {r.fields.get(k) for k in ("count_best", "count_low", "count_high")} - {None}
     value = {r.fields.get("value_amount")} - {None}
+    dated = r.fields.get("date_precision") not in (None, "unknown")
     for n, q in enumerate(r.quotes, 1):
         words = q.get("quote") or q.get("note")
-        supports = set(str(q.get("supports") or "").split(";"))
         if not isinstance(words, str):
+            continue
+        supports = set(str(q.get("supports") or "").split(";"))
+        missing = [aspect for aspect, wanted in (("count", counts), ("value", value))
+                   if aspect in supports and wanted
+                   and not written.has_number(words, wanted, language)]
+        if "date" in supports and dated and not written.has_date(words, language):
+            missing.append("date")
+        if not missing:
             continue
         what = "quote" if q.get("quote") else "evidence"
         label = item_label(r.label, what, n, q.get("_line"))
         fix = ("quote the words that give it" if what == "quote"
                else "state it in the note")
-        for aspect, wanted in (("count", counts), ("value", value)):
-            if aspect in supports and wanted and not written.has_number(words, wanted,
-                                                                          language):
-                shown = ", ".join(f"{v:,}" for v in sorted(wanted))
-                problems.append(problem("evidence.{aspect}_written", r.file, label,
-                                        aspect=aspect, words=words, numbers=shown, fix=fix))
-        if ("date" in supports and r.fields.get("date_precision") not in (None, "unknown")
-                and not written.has_date(words, language)):
-            problems.append(problem("evidence.date_written", r.file, label, words=words,
-                                    fix=fix))
+        for aspect in missing:
+            if aspect == "date":
+                problems.append(problem("evidence.date_written", r.file, label, words=words,
+                                        fix=fix))
+                continue
+            wanted = counts if aspect == "count" else value
+            shown = ", ".join(f"{v:,}" for v in sorted(wanted))
+            problems.append(problem("evidence.{aspect}_written", r.file, label,
+                                    aspect=aspect, words=words, numbers=shown, fix=fix))
     return problems
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import polars as pl
@@ -36,10 +37,15 @@ class Tables:
 # --- choosing the canonical report ----------------------------------------------------
 
 
+@functools.cache
+def _source_type() -> schema.Field:
+    return schema.table("sources").field("source_type")
+
+
 def _source_rank(source: SourceRecord | None) -> int:
     if source is None:
         return 99
-    field = schema.table("sources").field("source_type")
+    field = _source_type()
     try:
         return int(field.category(source.row["source_type"]).extra.get("rank", 99))
     except StopIteration:
@@ -231,11 +237,18 @@ class _Rows:
 
 
 @functools.cache
-def _unit_names() -> list[tuple[str, str, tuple[str, ...], tuple[int, ...]]]:
-    """Each merge unit (units()): its name, rule, fields' names, and which of them are
-    compared across reports."""
-    return [(unit, fields[0].merge, tuple(f.name for f in fields),
-             tuple(i for i, f in enumerate(fields) if f.compare)) for unit, fields in units()]
+def _unit_names() -> list[tuple[str, str, tuple[str, ...], Callable[[tuple[Any, ...]],
+                                                                   tuple[Any, ...]] | None]]:
+    """Each merge unit (units()): its name, rule, fields' names, and what picks the
+    values compared across reports out of the unit's (None: none are compared)."""
+    out = []
+    for unit, fields in units():
+        compare = [i for i, f in enumerate(fields) if f.compare]
+        pick = (None if not compare else (lambda v: v) if len(compare) == len(fields)
+                else (lambda v, i=compare[0]: (v[i],)) if len(compare) == 1
+                else itemgetter(*compare))
+        out.append((unit, fields[0].merge, tuple(f.name for f in fields), pick))
+    return out
 
 
 def _merge(event_id: str, ordered: list[Report], sources: dict[str, SourceRecord],
@@ -244,17 +257,17 @@ def _merge(event_id: str, ordered: list[Report], sources: dict[str, SourceRecord
     primary report first); where the reports disagree, discrepancies rows."""
     primary = ordered[0]
     event: dict[str, Any] = {}
-    for (unit, fields), (_, rule, names, compare) in zip(units(), _unit_names(), strict=True):
+    for (unit, fields), (_, rule, names, pick) in zip(units(), _unit_names(), strict=True):
         values = [tuple(map(r.fields.get, names)) for r in ordered]
         c = _choose(rule, fields, values)
         chosen = ordered[c]
         event.update(zip(names, values[c], strict=True))
-        if rule == "strongest" or not compare:
+        if rule == "strongest" or pick is None:
             continue  # a source that does not name the GSI does not contradict one that does
-        cmp_names = [names[i] for i in compare]
-        canon = tuple(values[c][i] for i in compare)
+        cmp_names = [f.name for f in fields if f.compare]
+        canon = pick(values[c])
         for other, v in zip(ordered, values, strict=True):
-            reported = tuple(v[i] for i in compare)
+            reported = pick(v)
             if other is chosen or reported == canon or reported.count(None) == len(reported):
                 continue
             said = dict(zip(cmp_names, reported, strict=True))
