@@ -1,4 +1,4 @@
-"""The nearest-passage search for a quote that is not found (gsi_events.coders.quotes):
+"""The nearest-passage search for a quote that is not found (gsi_events.compile.validate.passages):
 the bounded search against the exhaustive one it replaced, on mistyped quotes.
 
 Run: python benchmarks/bench_quotes.py [--quotes 400] [--seed 0]
@@ -21,7 +21,7 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
-from gsi_events.coders import quotes
+from gsi_events.compile.validate import passages
 
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = ("replaced", "dropped", "added", "misspelt", "number", "swapped", "capital",
@@ -79,7 +79,7 @@ def main() -> None:
     rng = random.Random(args.seed)
     texts = [unicodedata.normalize("NFC", (ROOT / "archive" / f"src-000{i}.txt").read_text(
         encoding="utf-8")) for i in (1, 2, 3)]
-    bounded = quotes._best_window
+    bounded = passages._best_window
     seconds = {"bounded": 0.0, "exhaustive": 0.0}
     same: Counter[str] = Counter()
     total: Counter[str] = Counter()
@@ -94,11 +94,11 @@ def main() -> None:
             continue
         answers = []
         for name, search in (("bounded", bounded), ("exhaustive", exhaustive_window)):
-            quotes._best_window = search
+            passages._best_window = search
             t = time.perf_counter()
-            answers.append(quotes.explain_miss(quote, text))
+            answers.append(passages.explain_miss(quote, text))
             seconds[name] += time.perf_counter() - t
-        quotes._best_window = bounded
+        passages._best_window = bounded
         total[kind] += 1
         same[kind] += answers[0] == answers[1]
     n = sum(total.values())

@@ -64,7 +64,7 @@ STAGES: dict[str, list[tuple[str, str]]] = {
                    ("gsi_events.compile.crossfile", "conflicting_reports"),
                    ("gsi_events.compile.crossfile", "cross_file_problems")],
     "quotes": [("gsi_events.compile.merge", "locate"),
-               ("gsi_events.coders.quotes", "explain_miss")],
+               ("gsi_events.compile.validate.passages", "explain_miss")],
     "hashing": [("gsi_events.loading", "sha256"), ("gsi_events.compile.cache", "digest")],
     "agreement": [("gsi_events.build.release", "quality")],
     "writing": [("gsi_events.build.release", "parquet_bytes"),

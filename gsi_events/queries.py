@@ -11,7 +11,7 @@ def _tables(version: str | None, tables: dict[str, pl.DataFrame] | None
             ) -> dict[str, pl.DataFrame]:
     if tables is not None:
         return tables
-    from gsi_events import load
+    from gsi_events.loading import load
 
     return {t: load(t, version=version) for t in ("events", "event_links", "evidence")}
 

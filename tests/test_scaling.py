@@ -23,9 +23,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gsi_events.coders import quotes
 from gsi_events.coders.agreement import linkage
 from gsi_events.compile.merge import frame
+from gsi_events.compile.validate import passages
 from gsi_events.compile.validate.run import validate_tables
 
 
@@ -95,7 +95,7 @@ def test_bounded_search_names_the_exhaustive_passage(words: list[str],
             ["Xinjiang", "trained", "4,000", "Belgrade", "the", "police", "officers"]))]
     quote = " ".join(quoted)
     if quote not in text:
-        assert quotes._best_window(quote, text) == exhaustive_window(quote, text)
+        assert passages._best_window(quote, text) == exhaustive_window(quote, text)
 
 
 def test_bounded_search_compares_few_windows_however_long_the_text(
@@ -114,15 +114,15 @@ def test_bounded_search_compares_few_windows_however_long_the_text(
                 "in Urumqi next year. " + "Officials gave no details on the day. " * 50
                 ) * repeat
         calls.clear()
-        explained = quotes.explain_miss(quote, text)
+        explained = passages.explain_miss(quote, text)
         assert "the nearest passage is at characters 18-86" in explained
         assert "quote has 'Xinjiang' where the text has 'Urumqi'" in explained
-        assert len(calls) <= 3 * quotes.CANDIDATES + 1  # + the word-by-word comparison
+        assert len(calls) <= 3 * passages.CANDIDATES + 1  # + the word-by-word comparison
 
 
 def test_unrelated_quote_has_no_similar_passage() -> None:
     text = "China will train 3,000 foreign police officers. " * 20
-    assert quotes.explain_miss("Lorem ipsum dolor sit amet", text) == (
+    assert passages.explain_miss("Lorem ipsum dolor sit amet", text) == (
         "no similar passage in the text")
 
 

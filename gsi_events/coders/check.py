@@ -12,11 +12,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from gsi_events.coders.quotes import explain_miss
 from gsi_events.coders.related import related_files
 from gsi_events.compile.pipeline import Compiled, compile_repository
 from gsi_events.compile.read import CODING_DIR, SECOND_CODING_DIR, coding_files_in
 from gsi_events.compile.rows import evidence_word, locate
+from gsi_events.compile.validate.passages import explain_miss
 
 
 @dataclass

@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 
 from gsi_events.compile.read import SourceRecord
+from gsi_events.compile.validate.passages import explain_miss
 from gsi_events.compile.validate.rules.context import (
     Context,
     Explanation,
@@ -145,8 +146,6 @@ def _missed_quote_explained(row: dict[str, Any], ctx: Context, _: tuple[str, ...
 
 
 def _near(row: dict[str, Any], ctx: Context) -> str:
-    from gsi_events.coders.quotes import explain_miss
-
     s = (ctx.archive or {}).get(row.get("source_id") or "")
     return explain_miss(row.get("quote") or "", s.text if s else None)
 

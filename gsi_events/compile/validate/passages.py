@@ -1,4 +1,8 @@
-"""Finding a quote in its source, and saying why it was not found."""
+"""The passage of a text nearest a quote that is not in it, and what differs, in words.
+
+Validation says it when a quote is not found (evidence.quote_in_source), and
+`gsi-events check` beside each quote of one file: it is part of the flow, so the coders'
+tools import it from here."""
 
 from __future__ import annotations
 
