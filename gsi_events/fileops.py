@@ -13,7 +13,8 @@ system errors turned into Problems (standard library only).
   and files above `limit` bytes (no read of /dev/zero until memory runs out).
 - `outside(path, root)` / `refuse_outside(folder, root)`: where a path really leads when a
   symbolic link (the path's own, or a folder's above it) takes it out of the checkout;
-  nothing is read from or written to such a place.
+  nothing is read from or written to such a place. `Realpaths(root).outside(path)` gives
+  the same answer for the many files of one reading, resolving each folder once.
 - `os_problem(error, root)`: an OSError as a Problem naming the file.
 
 The rules these steps report are declared in FILE_RULES, with their words.
@@ -164,6 +165,53 @@ def outside(path: Path, root: Path) -> Path | None:
     except (OSError, RuntimeError):  # a symbolic link loop
         return Path(path)
     return None if real == base or real.is_relative_to(base) else real
+
+
+class Realpaths:
+    """`outside(path, root)` for the many files of one reading: each folder's real path is
+    resolved once and the file itself is only lstat-ed (Path.resolve of every file cost
+    more than parsing it); a file that is a link, or anything unusual, takes `outside`
+    itself. Folders are remembered for the life of the object: make one per reading."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        try:
+            base = os.fspath(self.root.resolve())
+        except (OSError, RuntimeError):
+            base = None
+        self.base = base
+        self.prefix = None if base is None else base.rstrip(os.sep) + os.sep
+        self.folders: dict[str, str | None] = {}  # folder -> real path; None: ask outside
+
+    def folder(self, name: str) -> str | None:
+        if name not in self.folders:
+            try:
+                real: str | None = os.fspath(Path(name).resolve())
+            except (OSError, RuntimeError):  # a link loop: outside() says what to say
+                real = None
+            self.folders[name] = real
+        return self.folders[name]
+
+    def outside(self, path: Path, info: os.stat_result | None = None) -> Path | None:
+        """As `outside(path, self.root)`. `info`: the file's lstat, when already taken
+        (a missing file has none)."""
+        folder, name = os.path.split(os.fspath(path))
+        real_folder = self.folder(folder) if name not in ("", ".", "..") else None
+        if real_folder is None or self.prefix is None:
+            return outside(path, self.root)
+        if info is None:
+            try:
+                info = os.lstat(path)
+            except FileNotFoundError:  # resolves as its folder's real path and its name
+                info = None
+            except OSError:
+                return outside(path, self.root)
+        if info is not None and stat.S_ISLNK(info.st_mode):
+            return outside(path, self.root)
+        real = os.path.join(real_folder, name)
+        if real == self.base or real.startswith(self.prefix):
+            return None
+        return Path(real)
 
 
 def refuse_outside(folder: Path, root: Path) -> None:

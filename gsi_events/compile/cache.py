@@ -22,8 +22,13 @@ import functools
 import hashlib
 import json
 import os
+import queue
 import sqlite3
+import stat
+import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -33,11 +38,16 @@ from gsi_events import paths
 from gsi_events.compile import schema
 from gsi_events.compile.read import Coding, ParsedSource, Report, parse_coding, parse_source
 from gsi_events.compile.yamlio import read_bytes
+from gsi_events.fileops import Realpaths
 from gsi_events.problems import Problem
 
 CACHE_DIR = ".gsi-events-cache"
 DATABASE = "parsed.sqlite"
 PARALLEL_FROM = 300  # files to parse before worker processes pay for their start-up
+# A file last changed less than this before a reading began is read and hashed again on
+# the next run even when its signature is unchanged (see `trusted`): more than a clock
+# tick of any file system (FAT's two seconds included).
+SETTLED_NS = 3_000_000_000
 # Set GSI_EVENTS_NO_CACHE=1 to read every file afresh and keep nothing.
 DISABLED = "GSI_EVENTS_NO_CACHE"
 
@@ -83,9 +93,13 @@ class Store:
                 self.db = sqlite3.connect(path, timeout=5, isolation_level=None)
                 self.db.execute("CREATE TABLE IF NOT EXISTS entries "
                                 "(key TEXT PRIMARY KEY, version TEXT, value TEXT)")
+                self.db.execute("CREATE TABLE IF NOT EXISTS files (rel TEXT PRIMARY KEY, "
+                                "kind TEXT, signature TEXT, started INTEGER, key TEXT, "
+                                "version TEXT)")
                 with contextlib.suppress(sqlite3.OperationalError):  # read-only: keep them
-                    self.db.execute("DELETE FROM entries WHERE version != ?",
-                                    (code_version(),))
+                    for table in ("entries", "files"):
+                        self.db.execute(f"DELETE FROM {table} WHERE version != ?",
+                                        (code_version(),))
                 return
             except sqlite3.OperationalError:  # locked, read-only, no space
                 self.close()
@@ -113,8 +127,35 @@ class Store:
             self.close()
         return found
 
-    def put(self, items: dict[str, str]) -> None:
-        if self.db is None or not items:
+    def index(self, rels: Sequence[str]) -> dict[str, tuple[str, str, int, str]]:
+        """{rel: (kind, signature, started, key)}: what the index says of these files."""
+        found: dict[str, tuple[str, str, int, str]] = {}
+        if self.db is None:
+            return found
+        query = "SELECT rel, kind, signature, started, key FROM files WHERE version = ?"
+        try:
+            if len(rels) > 2000:  # most of the files: one pass over the table
+                wanted = set(rels)
+                rows = [r for r in self.db.execute(query, (code_version(),)) if r[0] in wanted]
+            else:
+                rows = []
+                for i in range(0, len(rels), 500):
+                    chunk = list(rels[i:i + 500])
+                    rows += self.db.execute(
+                        f"{query} AND rel IN ({','.join('?' * len(chunk))})",
+                        [code_version(), *chunk]).fetchall()
+        except sqlite3.Error:
+            self.close()
+            return found
+        for rel, kind, sig, started, key in rows:
+            if isinstance(started, int) and all(isinstance(x, str) for x in (kind, sig, key)):
+                found[rel] = (kind, sig, started, key)
+        return found
+
+    def put(self, items: dict[str, str],
+            files: Sequence[tuple[str, str, str, int, str]] = ()) -> None:
+        """Store entries, and index rows (rel, kind, signature, started, key)."""
+        if self.db is None or not (items or files):
             return
         try:
             with self.db:
@@ -122,6 +163,10 @@ class Store:
                 self.db.executemany(
                     "INSERT OR REPLACE INTO entries (key, version, value) VALUES (?, ?, ?)",
                     [(k, code_version(), v) for k, v in items.items()])
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO files (rel, kind, signature, started, key, "
+                    "version) VALUES (?, ?, ?, ?, ?, ?)",
+                    [(*row, code_version()) for row in files])
         except sqlite3.Error:  # read-only, full, locked by another run: keep nothing
             self.close()
 
@@ -225,89 +270,213 @@ def _decode(kind: str, text: str) -> Any:
 
 
 def _parse_all(jobs: list[tuple[str, bytes, str, str]]) -> list[str]:
-    """Each job's entry, in order. With many jobs, the larger part goes to a worker
-    process (`python -m gsi_events.compile.cache`, fed through a pipe: no fork of a
-    process running polars' threads, and no import of the caller's main module) while
-    this process parses the rest."""
+    """Each job's entry, in order. With many jobs a worker process (`python -m
+    gsi_events.compile.cache`, fed through a pipe: no fork of a process running polars'
+    threads, and no import of the caller's main module) takes jobs from the end of the
+    list, a few at a time, while this process takes them from the front: both finish
+    together, however fast each is. A job the worker did not do is done here."""
     if len(jobs) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
         return [_parse(job) for job in jobs]
-    import threading
+    out: list[str | None] = [None] * len(jobs)
+    ends = [0, len(jobs)]  # the jobs not yet taken: ends[0] <= i < ends[1]
+    lock = threading.Lock()
 
-    half = len(jobs) * 2 // 5  # this process also reads, hashes and decodes them all
-    theirs: list[str] = []
-    worker = threading.Thread(target=lambda: theirs.extend(_in_worker(jobs[half:])))
-    worker.start()
-    mine = [_parse(job) for job in jobs[:half]]
+    def take_back(n: int) -> range:
+        with lock:
+            low = max(ends[0], ends[1] - n)
+            taken, ends[1] = range(low, ends[1]), low
+            return taken
+
+    worker = _Worker(jobs, out, take_back)
+    while True:
+        with lock:
+            if ends[0] >= ends[1]:
+                break
+            i = ends[0]
+            ends[0] += 1
+        out[i] = _parse(jobs[i])
     worker.join()
-    if len(theirs) != len(jobs) - half:  # the worker failed: parse its share here
-        theirs = [_parse(job) for job in jobs[half:]]
-    return mine + theirs
+    return [_parse(jobs[i]) if text is None else text for i, text in enumerate(out)]
 
 
-def _in_worker(jobs: list[tuple[str, bytes, str, str]]) -> list[str]:
-    """The jobs' entries from a worker process; [] when it could not do them."""
-    import subprocess
+class _Worker:
+    """A worker process fed jobs by one thread while another reads its entries back;
+    a job whose entry never came back stays None in `out`."""
 
-    stream = b"".join(json.dumps([kind, rel, stem, len(raw)]).encode() + b"\n" + raw
-                      for kind, raw, rel, stem in jobs)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(paths.PACKAGE.parent), *filter(None, [os.environ.get("PYTHONPATH")])])}
-    try:
-        done = subprocess.run([sys.executable, "-m", "gsi_events.compile.cache"],
-                              input=stream, capture_output=True, env=env, check=False)
-    except OSError:
-        return []
-    lines = done.stdout.decode("utf-8").split("\n")[:-1]  # not splitlines: U+2028 ...
-    return lines if done.returncode == 0 and len(lines) == len(jobs) else []
+    CHUNK = 8  # jobs taken at a time: a small tail for this process to wait for
+
+    def __init__(self, jobs: list[tuple[str, bytes, str, str]], out: list[str | None],
+                 take: Any) -> None:
+        self.jobs, self.out, self.take = jobs, out, take
+        self.sent: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            [str(paths.PACKAGE.parent), *filter(None, [os.environ.get("PYTHONPATH")])])}
+        try:
+            self.process: subprocess.Popen[bytes] | None = subprocess.Popen(
+                [sys.executable, "-m", "gsi_events.compile.cache"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        except OSError:
+            self.process = None
+            self.threads: list[threading.Thread] = []
+            return
+        self.threads = [threading.Thread(target=self.feed, daemon=True),
+                        threading.Thread(target=self.collect, daemon=True)]
+        for t in self.threads:
+            t.start()
+
+    def feed(self) -> None:
+        assert self.process is not None and self.process.stdin is not None
+        try:
+            while chunk := self.take(self.CHUNK):
+                for i in chunk:
+                    self.sent.put(i)
+                self.process.stdin.write(b"".join(
+                    json.dumps([kind, rel, stem, len(raw)]).encode() + b"\n" + raw
+                    for kind, raw, rel, stem in (self.jobs[i] for i in chunk)))
+                self.process.stdin.flush()
+        except OSError:  # the worker died: its jobs are done by the caller
+            pass
+        finally:
+            self.sent.put(None)
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
+
+    def collect(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        while (i := self.sent.get()) is not None:
+            line = self.process.stdout.readline()
+            if not line.endswith(b"\n"):
+                break
+            self.out[i] = line[:-1].decode("utf-8")
+
+    def join(self) -> None:
+        for t in self.threads:
+            t.join()
+        if self.process is not None:
+            self.process.kill()  # done, or stuck: either way nothing more comes
+            self.process.wait()
+            for stream in (self.process.stdin, self.process.stdout):
+                if stream is not None:
+                    with contextlib.suppress(OSError):
+                        stream.close()
 
 
 def _worker() -> None:
     """The worker's loop: jobs from standard input, one entry per line to standard output
-    (JSON text holds no raw line break)."""
-    data, out, at = sys.stdin.buffer.read(), [], 0
-    while at < len(data):
-        end = data.index(b"\n", at)
-        kind, rel, stem, size = json.loads(data[at:end])
-        out.append(_parse((kind, data[end + 1:end + 1 + size], rel, stem)))
-        at = end + 1 + size
-    sys.stdout.buffer.write("".join(line + "\n" for line in out).encode("utf-8"))
+    (JSON text holds no raw line break), each as soon as it is done."""
+    jobs, entries = sys.stdin.buffer, sys.stdout.buffer
+    while header := jobs.readline():
+        kind, rel, stem, size = json.loads(header)
+        raw = jobs.read(size)
+        if len(raw) != size:
+            return
+        entries.write((_parse((kind, raw, rel, stem)) + "\n").encode("utf-8"))
+        entries.flush()
 
 
-def read_files(root: Path, items: Sequence[tuple[str, Path]], store: Store
+def _now_ns() -> int:
+    return time.time_ns()
+
+
+def signature(info: os.stat_result) -> str:
+    """What says a file is unchanged without reading it (git's index checks the same)."""
+    return (f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}:"
+            f"{info.st_dev}")
+
+
+def trusted(sig: str, started: int) -> bool:
+    """True when a file with this signature, seen unchanged since a reading that began at
+    `started`, can have changed only by changing its signature: it was last changed
+    (mtime, and ctime, which no program can set back) at least SETTLED before that
+    reading began. A file changed in the same clock tick as it was read ("racily clean")
+    is read and hashed again."""
+    _, mtime, ctime, _ = sig.split(":", 3)
+    return max(int(mtime), int(ctime)) < started - SETTLED_NS
+
+
+def read_files(root: Path, items: Sequence[tuple[str, Path]], store: Store,
+               links: Realpaths | None = None
                ) -> Iterator[tuple[str, Path, Any, list[Problem]]]:
-    """(kind, path, result, problems) of each (kind, path) in order, kind "source" or
-    "coding": the result of `_decode`, or None with the problems of a file that cannot
-    be read at all. One call for all files: one worker for those not in the cache."""
-    jobs: list[tuple[str, bytes, str, str]] = []
-    keys: list[str | None] = []  # per file; None for a file that cannot be read
-    unreadable: list[list[Problem]] = []
+    """(kind, path, result, problems) of each (kind, path) in order: see `read_all`."""
+    for kind, path, _, result, problems in read_all(root, items, store, links):
+        yield kind, path, result, problems
+
+
+def read_all(root: Path, items: Sequence[tuple[str, Path]], store: Store,
+             links: Realpaths | None = None
+             ) -> Iterator[tuple[str, Path, str, Any, list[Problem]]]:
+    """(kind, path, rel, result, problems) of each (kind, path) in order, kind "source"
+    or "coding", rel the path below root: the result of `_decode`, or None with the
+    problems of a file that cannot be read at all. A regular file whose signature is the
+    one the store's index holds, and was settled when that was taken (`trusted`), is not
+    read: its entry's key is the index's; any other file is read and hashed. One call
+    for all files: one worker for those not in the cache."""
+    started = _now_ns()
+    links = links or Realpaths(root)
     prefix = f"{root}{os.sep}"
-    for kind, path in items:
-        text = str(path)  # pathlib's relative_to costs more than the parsing it saves
-        rel = (text[len(prefix):].replace(os.sep, "/") if text.startswith(prefix)
-               else path.relative_to(root).as_posix())
-        raw, problems = read_bytes(path, rel, root)
-        unreadable.append(problems)
-        if raw is None:
-            keys.append(None)
-            continue
-        jobs.append((kind, raw, rel, path.stem))
-        keys.append(digest(kind, rel, raw))
-    known = [k for k in keys if k is not None]
-    kinds = {key: job[0] for key, job in zip(known, jobs, strict=True)}
+    rels = [text[len(prefix):].replace(os.sep, "/") if (text := str(path)).startswith(prefix)
+            else path.relative_to(root).as_posix() for _, path in items]
+    index = store.index(rels)
+    keys: list[str | None] = [None] * len(items)  # None: a file that cannot be read
+    sigs: dict[int, str] = {}  # of the regular files read, taken before reading them
+    raws: dict[int, bytes] = {}
+    unreadable: list[list[Problem]] = [[]] * len(items)
+    unsure: list[int] = []  # files whose index row is not trusted
+    for i, (kind, path) in enumerate(items):
+        try:
+            info: os.stat_result | None = os.lstat(path)
+        except OSError:
+            info = None
+        if info is not None and stat.S_ISREG(info.st_mode) and links.outside(path, info) is None:
+            sigs[i] = signature(info)
+            row = index.get(rels[i])
+            if row is not None and row[:2] == (kind, sigs[i]) and trusted(sigs[i], row[2]):
+                keys[i] = row[3]
+                continue
+        unsure.append(i)
+    del index
+
+    def read(i: int) -> None:
+        kind, path = items[i]
+        raw, unreadable[i] = read_bytes(path, rels[i], root, links)
+        keys[i] = None if raw is None else digest(kind, rels[i], raw)
+        if raw is not None:
+            raws[i] = raw
+
+    for i in unsure:
+        read(i)
+    results = _found(store, items, keys)
+    again = {i for i, key in enumerate(keys) if key is not None and key not in results
+             and i not in raws}  # the index named an entry the store does not hold
+    for i in sorted(again):
+        read(i)
+    if again:
+        results.update(_found(store, items, [keys[i] if i in again else None
+                                             for i in range(len(items))]))
+    todo = [i for i, key in enumerate(keys) if key is not None and key not in results]
+    entries = dict(zip([keys[i] for i in todo],
+                       _parse_all([(items[i][0], raws[i], rels[i], items[i][1].stem)
+                                   for i in todo]), strict=True))
+    raws.clear()  # the files' bytes: not held while the tables are built
+    store.put(entries, [(rels[i], items[i][0], sigs[i], started, keys[i]) for i in
+                        (*unsure, *sorted(again)) if i in sigs and keys[i] is not None])
+    for i in todo:
+        key = keys[i]
+        results[key] = _decode(items[i][0], entries.pop(key))
+    for i, (kind, path) in enumerate(items):
+        key = keys[i]
+        yield kind, path, rels[i], (None if key is None else results[key]), unreadable[i]
+
+
+def _found(store: Store, items: Sequence[tuple[str, Path]], keys: Sequence[str | None]
+           ) -> dict[str, Any]:
+    """The decoded entries the store holds for these keys (a corrupt one is left out)."""
+    kinds = {key: items[i][0] for i, key in enumerate(keys) if key is not None}
     results: dict[str, Any] = {}
-    for key, text in store.get(known).items():
+    for key, text in store.get(list(kinds)).items():
         with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
             results[key] = _decode(kinds[key], text)
-    todo = {key: job for key, job in zip(known, jobs, strict=True) if key not in results}
-    del jobs  # the files' bytes: not held while the tables are built
-    fresh = dict(zip(todo, _parse_all(list(todo.values())), strict=True))
-    del todo
-    store.put(fresh)
-    for key in list(fresh):
-        results[key] = _decode(kinds[key], fresh.pop(key))
-    for (kind, path), key, problems in zip(items, keys, unreadable, strict=True):
-        yield kind, path, (None if key is None else results[key]), problems
+    return results
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from gsi_events.compile.yamlio import (
     read_bytes,
     read_yaml,
 )
-from gsi_events.fileops import read_regular
+from gsi_events.fileops import Realpaths, read_regular
 from gsi_events.problems import Problem
 
 ARCHIVE_DIR = "archive"
@@ -288,34 +288,34 @@ def parse_source(raw: bytes, rel: str, source_id: str) -> ParsedSource:
     return ParsedSource(row, line_of(data), not found, problems)
 
 
-def with_text(parsed: ParsedSource, path: Path, root: Path
-              ) -> tuple[SourceRecord | None, list[Problem]]:
+def with_text(parsed: ParsedSource, path: Path, root: Path, links: Realpaths | None = None,
+              rel: str | None = None) -> tuple[SourceRecord | None, list[Problem]]:
     """The source record with its archived text read (bytes and NFC text), and the
-    problems of both."""
+    problems of both. `links`: the reading's memo of real paths; `rel`: path's own below
+    root, when known."""
     problems = list(parsed.problems)
     if parsed.row is None:
         return None, problems
-    rel = path.relative_to(root).as_posix()
+    rel = rel or path.relative_to(root).as_posix()
     label = record_label("source", parsed.row["source_id"], parsed.line)
     row = parsed.row
     record = SourceRecord(row=row, file=rel, line=parsed.line)
     text_path = path.with_suffix(".txt")
+    text_rel = (rel[:-len(path.suffix)] + ".txt" if path.suffix and rel.endswith(path.suffix)
+                else text_path.relative_to(root).as_posix())
     if row.get("kind") == "cited":
         if text_path.exists():
-            problems.append(problem("archive.cited_has_text", rel, label,
-                                    path=text_path.relative_to(root).as_posix()))
-    elif (away := outside_problem(text_path, root, text_path.relative_to(root).as_posix(),
-                                  label)) is not None:
+            problems.append(problem("archive.cited_has_text", rel, label, path=text_rel))
+    elif (away := outside_problem(text_path, root, text_rel, label, links)) is not None:
         problems.append(away)  # reported at the text; never read, never evidence
     elif not text_path.is_file():
-        problems.append(problem("archive.text_missing", rel, label,
-                                path=text_path.relative_to(root).as_posix()))
+        problems.append(problem("archive.text_missing", rel, label, path=text_rel))
     else:
         try:
             record.raw = read_regular(text_path, MAX_FILE_BYTES)
         except (OSError, ValueError) as e:  # unreadable, a device, far too large
-            problems.append(problem("file.unreadable", text_path.relative_to(root).as_posix(),
-                                    label, why=getattr(e, "strerror", None) or e))
+            problems.append(problem("file.unreadable", text_rel, label,
+                                    why=getattr(e, "strerror", None) or e))
             return (record if parsed.valid else None), problems
         try:
             record.text = unicodedata.normalize("NFC", record.raw.decode("utf-8"))
@@ -554,10 +554,11 @@ def read_repository(root: Path, coding_files: Sequence[Path] | None = None,
     files = coding_files_in(root) if coding_files is None else coding_files
     items += [("coding", p) for p in sorted(files, key=lambda p: p.name)]
     store = cache.Store(root)
+    links = Realpaths(root)
     try:
-        for kind, path, result, problems in cache.read_files(root, items, store):
+        for kind, path, rel, result, problems in cache.read_all(root, items, store, links):
             if kind == "source" and result is not None:
-                record, problems = with_text(result, path, root)
+                record, problems = with_text(result, path, root, links, rel)
                 if record is not None:
                     repo.sources.append(record)
             elif result is not None:

@@ -22,7 +22,7 @@ from ruamel.yaml.reader import ReaderError
 
 from gsi_events.compile import fastyaml
 from gsi_events.compile.parse_rules import problem
-from gsi_events.fileops import outside, read_regular
+from gsi_events.fileops import Realpaths, outside, read_regular
 from gsi_events.problems import Problem
 
 MAX_FILE_BYTES = 64_000_000  # far above any hand-written file
@@ -82,10 +82,12 @@ def check_text(text: str, rel: str) -> list[Problem]:
     return problems
 
 
-def outside_problem(path: Path, root: Path, rel: str, label: str = "") -> Problem | None:
+def outside_problem(path: Path, root: Path, rel: str, label: str = "",
+                    links: Realpaths | None = None) -> Problem | None:
     """A Problem when path (or a folder above it) is a symbolic link leading out of the
-    checkout: what lies there must never become coded data or published evidence."""
-    real = outside(path, root)
+    checkout: what lies there must never become coded data or published evidence.
+    `links`: the reading's memo of real paths (the same answer, cheaper)."""
+    real = outside(path, root) if links is None else links.outside(path)
     if real is None:
         return None
     return problem("file.outside_checkout", rel, label, path=rel, real=real)
@@ -108,12 +110,13 @@ def read_yaml(path: Path, rel: str, root: Path | None = None) -> tuple[Any, list
     return (None, problems) if raw is None else parse_bytes(raw, rel)
 
 
-def read_bytes(path: Path, rel: str, root: Path | None = None
-               ) -> tuple[bytes | None, list[Problem]]:
+def read_bytes(path: Path, rel: str, root: Path | None = None,
+               links: Realpaths | None = None) -> tuple[bytes | None, list[Problem]]:
     """A regular file's bytes, or None and why it cannot be read (with `root`: a file
-    that leads out of that checkout through a symbolic link is not read)."""
+    that leads out of that checkout through a symbolic link is not read; `links`, the
+    reading's memo of real paths below `root`)."""
     if root is not None:
-        away = outside_problem(path, root, rel)
+        away = outside_problem(path, root, rel, links=links)
         if away is not None:
             return None, [away]
     try:
