@@ -21,6 +21,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import marshal
 import os
 import queue
 import sqlite3
@@ -113,19 +114,22 @@ class Store:
                 self.close()
                 return
 
-    def get(self, keys: Sequence[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
+    def get(self, keys: Sequence[str]) -> dict[str, bytes]:
+        return dict(self.each(keys))
+
+    def each(self, keys: Sequence[str]) -> Iterator[tuple[str, bytes]]:
+        """(key, value) of the entries held for these keys, a few hundred at a time (the
+        values of all files at once would be a peak of memory)."""
         if self.db is None:
-            return found
+            return
         try:
             for i in range(0, len(keys), 500):
                 chunk = keys[i:i + 500]
-                found.update(self.db.execute(
+                yield from self.db.execute(
                     f"SELECT key, value FROM entries WHERE key IN ({','.join('?' * len(chunk))})",
-                    chunk).fetchall())
+                    chunk).fetchall()
         except sqlite3.Error:
             self.close()
-        return found
 
     def index(self, rels: Sequence[str]) -> dict[str, tuple[str, str, int, str]]:
         """{rel: (kind, signature, started, key)}: what the index says of these files."""
@@ -152,7 +156,7 @@ class Store:
                 found[rel] = (kind, sig, started, key)
         return found
 
-    def put(self, items: dict[str, str],
+    def put(self, items: dict[str, bytes],
             files: Sequence[tuple[str, str, str, int, str]] = ()) -> None:
         """Store entries, and index rows (rel, kind, signature, started, key)."""
         if self.db is None or not (items or files):
@@ -177,7 +181,14 @@ class Store:
         self.db = None
 
 
-# --- results as JSON ------------------------------------------------------------------------
+# --- results as entries --------------------------------------------------------------------
+# An entry is the marshal of plain data (dicts, lists, texts, numbers; dates as text):
+# data, never code, and read back by C. Keys and short texts (codes, vocabulary words,
+# locators) are written interned, so that they are read back as one object each, not one
+# per row: tens of megabytes less at ten thousand sources.
+
+SHARED_UP_TO = 48  # characters of a text worth sharing
+_DATES: dict[str, dt.date] = {}  # dates read back, shared the same way; emptied per reading
 
 
 @functools.cache
@@ -186,20 +197,19 @@ def _date_fields(table: str) -> tuple[str, ...]:
 
 
 def _row_out(row: dict[str, Any], table: str) -> dict[str, Any]:
-    out = dict(row)
+    intern = sys.intern
+    out = {intern(k): intern(v) if v.__class__ is str and len(v) <= SHARED_UP_TO else v
+           for k, v in row.items()}
     for name in _date_fields(table):
         if isinstance(out.get(name), dt.date):
-            out[name] = out[name].isoformat()
+            out[name] = intern(out[name].isoformat())
     return out
 
 
 def _row_in(row: dict[str, Any], table: str) -> dict[str, Any]:
-    names = _date_fields(table)
-    if not names:
-        return row
-    for name in names:
-        if row.get(name) is not None:
-            row[name] = dt.date.fromisoformat(row[name])
+    for name in _date_fields(table):
+        if (text := row.get(name)) is not None:
+            row[name] = _DATES.get(text) or _DATES.setdefault(text, dt.date.fromisoformat(text))
     return row
 
 
@@ -225,6 +235,9 @@ def _report_in(d: dict[str, Any]) -> Report:
                   disagrees=d["disagrees"])
 
 
+CORRUPT = (ValueError, KeyError, TypeError, AttributeError, EOFError, IndexError)
+
+
 def _problems_out(problems: list[Problem]) -> list[list[str]]:
     return [[p.file, p.record, p.rule, p.message] for p in problems]
 
@@ -233,8 +246,8 @@ def _problems_in(items: list[list[str]]) -> list[Problem]:
     return [Problem(*map(str, x)) for x in items]
 
 
-def _parse(job: tuple[str, bytes, str, str]) -> str:
-    """One file parsed, as the JSON text of its entry (run in a worker or here)."""
+def _parse(job: tuple[str, bytes, str, str]) -> bytes:
+    """One file parsed, as its entry (run in a worker or here)."""
     kind, raw, rel, stem = job
     if kind == "source":
         s = parse_source(raw, rel, stem)
@@ -248,13 +261,30 @@ def _parse(job: tuple[str, bytes, str, str]) -> str:
             "reports": [_report_out(r) for r in coding.reports],
             "rejected": [_report_out(r) for r in coding.rejected]},
             "problems": _problems_out(problems)}
-    return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return marshal.dumps(out)
+    except ValueError:  # a str or int subclass from ruamel.yaml (a block scalar, ...)
+        return marshal.dumps(_plain(out))
 
 
-def _decode(kind: str, text: str) -> Any:
-    """An entry's result (ParsedSource, or (Coding | None, problems)); raises ValueError,
-    KeyError or TypeError on an entry this module did not write."""
-    d = json.loads(text)
+def _plain(value: Any) -> Any:
+    """The value as the plain types marshal writes (what JSON made of it, too)."""
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    for kind in (str, int, float):
+        if isinstance(value, kind):
+            return kind(value)
+    return value
+
+
+def _decode(kind: str, entry: bytes) -> Any:
+    """An entry's result (ParsedSource, or (Coding | None, problems)); raises one of
+    `CORRUPT` on an entry this module did not write."""
+    d = marshal.loads(entry)
     if kind == "source":
         row = None if d["row"] is None else _row_in(d["row"], "sources")
         return ParsedSource(row, d["line"], bool(d["valid"]), _problems_in(d["problems"]))
@@ -269,7 +299,7 @@ def _decode(kind: str, text: str) -> Any:
 # --- reading many files -----------------------------------------------------------------------
 
 
-def _parse_all(jobs: list[tuple[str, bytes, str, str]]) -> list[str]:
+def _parse_all(jobs: list[tuple[str, bytes, str, str]]) -> list[bytes]:
     """Each job's entry, in order. With many jobs a worker process (`python -m
     gsi_events.compile.cache`, fed through a pipe: no fork of a process running polars'
     threads, and no import of the caller's main module) takes jobs from the end of the
@@ -277,7 +307,7 @@ def _parse_all(jobs: list[tuple[str, bytes, str, str]]) -> list[str]:
     together, however fast each is. A job the worker did not do is done here."""
     if len(jobs) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
         return [_parse(job) for job in jobs]
-    out: list[str | None] = [None] * len(jobs)
+    out: list[bytes | None] = [None] * len(jobs)
     ends = [0, len(jobs)]  # the jobs not yet taken: ends[0] <= i < ends[1]
     lock = threading.Lock()
 
@@ -296,7 +326,7 @@ def _parse_all(jobs: list[tuple[str, bytes, str, str]]) -> list[str]:
             ends[0] += 1
         out[i] = _parse(jobs[i])
     worker.join()
-    return [_parse(jobs[i]) if text is None else text for i, text in enumerate(out)]
+    return [_parse(jobs[i]) if entry is None else entry for i, entry in enumerate(out)]
 
 
 class _Worker:
@@ -305,7 +335,7 @@ class _Worker:
 
     CHUNK = 8  # jobs taken at a time: a small tail for this process to wait for
 
-    def __init__(self, jobs: list[tuple[str, bytes, str, str]], out: list[str | None],
+    def __init__(self, jobs: list[tuple[str, bytes, str, str]], out: list[bytes | None],
                  take: Any) -> None:
         self.jobs, self.out, self.take = jobs, out, take
         self.sent: queue.SimpleQueue[int | None] = queue.SimpleQueue()
@@ -343,11 +373,13 @@ class _Worker:
 
     def collect(self) -> None:
         assert self.process is not None and self.process.stdout is not None
+        stream = self.process.stdout
         while (i := self.sent.get()) is not None:
-            line = self.process.stdout.readline()
-            if not line.endswith(b"\n"):
+            size = int.from_bytes(stream.read(8), "big")
+            entry = stream.read(size)
+            if not size or len(entry) != size:
                 break
-            self.out[i] = line[:-1].decode("utf-8")
+            self.out[i] = entry
 
     def join(self) -> None:
         for t in self.threads:
@@ -362,15 +394,16 @@ class _Worker:
 
 
 def _worker() -> None:
-    """The worker's loop: jobs from standard input, one entry per line to standard output
-    (JSON text holds no raw line break), each as soon as it is done."""
+    """The worker's loop: jobs from standard input, each entry to standard output after
+    its size (8 bytes), as soon as it is done."""
     jobs, entries = sys.stdin.buffer, sys.stdout.buffer
     while header := jobs.readline():
         kind, rel, stem, size = json.loads(header)
         raw = jobs.read(size)
         if len(raw) != size:
             return
-        entries.write((_parse((kind, raw, rel, stem)) + "\n").encode("utf-8"))
+        entry = _parse((kind, raw, rel, stem))
+        entries.write(len(entry).to_bytes(8, "big") + entry)
         entries.flush()
 
 
@@ -463,6 +496,7 @@ def read_all(root: Path, items: Sequence[tuple[str, Path]], store: Store,
     for i in todo:
         key = keys[i]
         results[key] = _decode(items[i][0], entries.pop(key))
+    _DATES.clear()
     for i, (kind, path) in enumerate(items):
         key = keys[i]
         yield kind, path, rels[i], (None if key is None else results[key]), unreadable[i]
@@ -473,9 +507,9 @@ def _found(store: Store, items: Sequence[tuple[str, Path]], keys: Sequence[str |
     """The decoded entries the store holds for these keys (a corrupt one is left out)."""
     kinds = {key: items[i][0] for i, key in enumerate(keys) if key is not None}
     results: dict[str, Any] = {}
-    for key, text in store.get(list(kinds)).items():
-        with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
-            results[key] = _decode(kinds[key], text)
+    for key, entry in store.each(list(kinds)):
+        with contextlib.suppress(*CORRUPT):
+            results[key] = _decode(kinds[key], entry)
     return results
 
 
