@@ -5,6 +5,7 @@ parses that file only."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -184,6 +185,7 @@ def test_build_reads_each_file_once(repo_copy: Path, tmp_path: Path,
     assert list((repo_copy / "coding" / "second").glob("*.yaml"))  # agreement has work
     separately = quality(repo_copy)
     assert separately
+    monkeypatch.setattr(cache, "trusted", lambda *_: False)  # every file read, none skipped
     seen: list[str] = []
     for module in (cache, read):
         real = module.read_bytes
@@ -195,3 +197,125 @@ def test_build_reads_each_file_once(repo_copy: Path, tmp_path: Path,
     assert sorted(seen) == sorted(yaml_files)
     dp = json.loads((tmp_path / "out" / "datapackage.json").read_text(encoding="utf-8"))
     assert dp["quality"] == json.loads(json.dumps(separately))
+
+
+# --- the index of file signatures ---------------------------------------------------------
+
+
+def read_here(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files read from disk by the cache from now on (paths)."""
+    seen: list[str] = []
+    real = cache.read_bytes
+    monkeypatch.setattr(cache, "read_bytes", lambda path, rel, *more: (
+        seen.append(rel), real(path, rel, *more))[1])
+    return seen
+
+
+def settled_run(root: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Problems of a run that began an hour from now: every file is settled for it, so the
+    index it writes is trusted for files whose signature does not change."""
+    later = cache._now_ns() + 3600 * 10**9
+    with monkeypatch.context() as m:
+        m.setattr(cache, "_now_ns", lambda: later)
+        return problems(root)
+
+
+def same_size_edit(path: Path) -> bytes:
+    """Change one byte of the file, keeping its size; the new bytes."""
+    data = path.read_bytes()
+    at = data.index(b"summary: ") + len(b"summary: ")
+    new = data[:at] + (b"X" if data[at:at + 1] != b"X" else b"Y") + data[at + 1:]
+    path.write_bytes(new)
+    return new
+
+
+def test_an_unchanged_settled_file_is_neither_read_nor_parsed(
+        fixture_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = settled_run(fixture_repo, monkeypatch)
+    seen, done = read_here(monkeypatch), parses(monkeypatch)
+    assert problems(fixture_repo) == before and seen == [] and done == []
+
+
+def test_a_file_changed_in_the_tick_it_was_read_is_hashed_again(
+        fixture_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Racily clean: on a file system whose timestamps did not move (here: a signature of
+    the size alone), a same-size edit right after a run is still seen, because a file
+    changed less than SETTLED_NS before the run began is never trusted."""
+    monkeypatch.setattr(cache, "signature", lambda info: str(info.st_size))
+    problems(fixture_repo)
+    path = fixture_repo / "coding" / "src-9001.yaml"
+    same_size_edit(path)
+    seen, done = read_here(monkeypatch), parses(monkeypatch)
+    after = problems(fixture_repo)
+    assert "coding/src-9001.yaml" in seen and done == ["coding/src-9001.yaml"]
+    assert after == uncached(fixture_repo, monkeypatch)
+
+
+def test_the_index_alone_would_be_fooled_by_timestamps_that_did_not_move(
+        fixture_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The counterpart of the racy rule (so that the test above can fail): a run whose
+    files all look settled trusts a signature that did not change."""
+    monkeypatch.setattr(cache, "signature", lambda info: str(info.st_size))
+    settled_run(fixture_repo, monkeypatch)
+    same_size_edit(fixture_repo / "coding" / "src-9001.yaml")
+    seen = read_here(monkeypatch)
+    problems(fixture_repo)
+    assert seen == []
+
+
+@pytest.mark.parametrize("how", ["in_place_mtime_restored", "renamed_over", "touched"])
+def test_a_changed_signature_is_read_and_hashed(
+        how: str, fixture_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A same-size edit with its mtime set back (ctime still moves), a file replaced by
+    a rename (another inode), a touch (bytes unchanged: read and hashed, not parsed)."""
+    settled_run(fixture_repo, monkeypatch)
+    path = fixture_repo / "coding" / "src-9001.yaml"
+    old = path.stat()
+    if how == "in_place_mtime_restored":
+        same_size_edit(path)
+        os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns))
+    elif how == "renamed_over":
+        other = path.with_name("new.tmp")
+        other.write_bytes(path.read_bytes())
+        same_size_edit(other)
+        os.utime(other, ns=(old.st_atime_ns, old.st_mtime_ns))
+        os.replace(other, path)
+    else:
+        os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns + 10**9))
+    seen, done = read_here(monkeypatch), parses(monkeypatch)
+    after = problems(fixture_repo)
+    assert seen == ["coding/src-9001.yaml"]
+    assert done == ([] if how == "touched" else ["coding/src-9001.yaml"])
+    assert after == uncached(fixture_repo, monkeypatch)
+
+
+def test_an_index_row_whose_entry_is_gone_reads_the_file(
+        fixture_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = settled_run(fixture_repo, monkeypatch)
+    with sqlite3.connect(fixture_repo / DB) as db:
+        db.execute("DELETE FROM entries")
+        indexed = db.execute("SELECT count(*) FROM files").fetchone()[0]
+    seen, done = read_here(monkeypatch), parses(monkeypatch)
+    assert problems(fixture_repo) == before
+    assert len(seen) == len(done) == indexed > 0
+
+
+@pytest.mark.parametrize("changed, started, trusted", [
+    (100 * 10**9, 100 * 10**9, False),  # changed as the run began
+    (100 * 10**9, 100 * 10**9 + cache.SETTLED_NS, False),  # not settled yet
+    (100 * 10**9, 101 * 10**9 + cache.SETTLED_NS, True),
+])
+def test_trusted_needs_mtime_and_ctime_settled(changed: int, started: int,
+                                               trusted: bool) -> None:
+    for mtime, ctime in ((changed, 0), (0, changed), (changed, changed)):
+        assert cache.trusted(mtime, ctime, started) is trusted
+
+
+def test_an_entry_holds_plain_values(tmp_path: Path) -> None:
+    """A value ruamel.yaml gives as a str subclass (a block scalar) is stored as the text
+    it is, and read back equal to what parsing gives."""
+    from gsi_events.compile.read import parse_coding
+
+    raw = b"source: |\n  src-9001\ncoder: a\\b\nevents: []\n"  # \\: the precise path
+    job = ("coding", raw, "coding/src-9001.yaml", "src-9001")
+    assert cache._decode("coding", cache._parse(job)) == parse_coding(*job[1:])

@@ -3,14 +3,19 @@ file's bytes, its path and the code version (every module of gsi_events, the sch
 the YAML libraries and Python), so an entry is never used once either changed.
 
 It lives in the checkout, in `.gsi-events-cache/` (gitignored, safe to delete at any
-time): one SQLite file of JSON texts, so a tampered entry is data, never code, and a
-corrupt entry (text that is not the JSON this module writes) is ignored and rewritten; an
+time): one SQLite file of entries, each the marshal of plain data (`_parse`), so a
+tampered entry is data, never code, and a corrupt entry is ignored and rewritten; an
 unreadable database is deleted and started again; a checkout that cannot be written
-(read-only, a full disk) is read without a cache. Each file is still read from disk and
-hashed on every run: only the parsing and the checks of one file's own values are saved.
+(read-only, a full disk) is read without a cache.
 
-When many files are not in the cache (`PARALLEL_FROM`), a worker process parses most of
-them: the results come back in the files' order, as the same JSON a cache hit gives, so
+Beside the entries, an index of file signatures (size, mtime, ctime, inode, device, as
+git's index keeps them) names the entry of each file as last read: a regular file whose
+signature is unchanged, and was settled when it was read (`trusted`: a file changed in
+the clock tick it was read is read again, git's "racily clean"), is neither read nor
+hashed. Any other file is read and hashed, and its entry found by its bytes.
+
+When many files are not in the cache (`PARALLEL_FROM`), a worker process parses part of
+them: the results come back in the files' order, as the same entry a cache hit gives, so
 a result never depends on whether it was cached or parsed, nor where.
 """
 
@@ -417,14 +422,13 @@ def signature(info: os.stat_result) -> str:
             f"{info.st_dev}")
 
 
-def trusted(sig: str, started: int) -> bool:
+def trusted(mtime_ns: int, ctime_ns: int, started: int) -> bool:
     """True when a file with this signature, seen unchanged since a reading that began at
     `started`, can have changed only by changing its signature: it was last changed
     (mtime, and ctime, which no program can set back) at least SETTLED before that
     reading began. A file changed in the same clock tick as it was read ("racily clean")
     is read and hashed again."""
-    _, mtime, ctime, _ = sig.split(":", 3)
-    return max(int(mtime), int(ctime)) < started - SETTLED_NS
+    return max(mtime_ns, ctime_ns) < started - SETTLED_NS
 
 
 def read_files(root: Path, items: Sequence[tuple[str, Path]], store: Store,
@@ -463,7 +467,8 @@ def read_all(root: Path, items: Sequence[tuple[str, Path]], store: Store,
         if info is not None and stat.S_ISREG(info.st_mode) and links.outside(path, info) is None:
             sigs[i] = signature(info)
             row = index.get(rels[i])
-            if row is not None and row[:2] == (kind, sigs[i]) and trusted(sigs[i], row[2]):
+            if row is not None and row[:2] == (kind, sigs[i]) and trusted(
+                    info.st_mtime_ns, info.st_ctime_ns, row[2]):
                 keys[i] = row[3]
                 continue
         unsure.append(i)
