@@ -349,7 +349,8 @@ class _Worker:
         try:
             self.process: subprocess.Popen[bytes] | None = subprocess.Popen(
                 [sys.executable, "-m", "gsi_events.compile.cache"], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+                cwd=paths.PACKAGE.parent)  # `-m` looks first in its working folder
         except OSError:
             self.process = None
             self.threads: list[threading.Thread] = []
