@@ -54,7 +54,7 @@ def main() -> None:
     releases = args.releases
     tmp = None
     if releases is None and not loading.versions():
-        from gsi_events.build import release
+        from gsi_events.release import publish as release
 
         tmp = tempfile.TemporaryDirectory()
         releases = Path(tmp.name) / "releases"

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from gsi_events import paths
-from gsi_events.problems import render
+from gsi_events.problems import render_problems
 
 
 def default_root() -> Path:
@@ -71,10 +71,10 @@ class Commands(click.Group):
             click.echo(f"gsi-events: {e}", err=True)
             sys.exit(1)
         except ProblemsFound as e:
-            click.echo(render(e.problems))
+            click.echo(render_problems(e.problems))
             sys.exit(1)
         except OSError as e:
-            click.echo(render([os_problem(e, _root_of(ctx))]))
+            click.echo(render_problems([os_problem(e, _root_of(ctx))]))
             sys.exit(1)
         except GsiEventsError as e:
             click.echo(f"gsi-events: {e}")
@@ -103,7 +103,7 @@ def validate(root: Path | None) -> None:
     base = root or default_root()
     compiled = compile_repository(base)
     if compiled.problems:
-        click.echo(render(compiled.problems))
+        click.echo(render_problems(compiled.problems))
         sys.exit(1)
     click.echo("All valid. " + summary(compiled.tables))
     click.echo(f"Checked the checkout {Path(base).resolve()}.")
@@ -129,7 +129,7 @@ def _warn_duplicates(compiled: Any, events: set[str] | None = None) -> None:
 @click.option("--check", is_flag=True, help="Fail if docs/codebook.md is not current.")
 def docs(root: Path | None, check: bool) -> None:
     """Regenerate the codebook's field and vocabulary tables from schemas/."""
-    from gsi_events.build.codebook import update_codebook
+    from gsi_events.release.codebook import update_codebook
 
     path = (root or default_root()) / "docs" / "codebook.md"
     changed = update_codebook(path, write=not check)
@@ -181,7 +181,7 @@ def add_source_cmd(root: Path | None, path: Path | None, cited: bool,
         try:
             source_id = add_cited_source(base, **meta)  # type: ignore[arg-type]
         except ProblemsFound as e:
-            click.echo(render(e.problems))
+            click.echo(render_problems(e.problems))
             sys.exit(1)
         click.echo(f"Recorded the cited source {source_id}: archive/{source_id}.yaml "
                    "(no text is kept)")
@@ -191,7 +191,7 @@ def add_source_cmd(root: Path | None, path: Path | None, cited: bool,
     try:
         source_id, notes = add_source(base, path, **meta)  # type: ignore[arg-type]
     except ProblemsFound as e:
-        click.echo(render(e.problems))
+        click.echo(render_problems(e.problems))
         sys.exit(1)
     click.echo(f"Archived {path} as {source_id}: archive/{source_id}.txt and "
                f"archive/{source_id}.yaml")
@@ -220,7 +220,7 @@ def code_cmd(root: Path | None, source_id: str, coder: str, second: bool) -> Non
         sys.exit(1)
     record, problems = read_source(record_path, base)
     if record is None:
-        click.echo(render(problems))
+        click.echo(render_problems(problems))
         sys.exit(1)
     out = base / (SECOND_CODING_DIR if second else CODING_DIR) / f"{source_id}.yaml"
     if out.exists():
@@ -273,7 +273,7 @@ def check_cmd(root: Path | None, path: Path) -> None:
     for q in quotes:
         click.echo(str(q))
     if compiled.problems:
-        click.echo(render(compiled.problems))
+        click.echo(render_problems(compiled.problems))
         sys.exit(1)
     found = sum(q.span is not None for q in quotes)
     cited = len(quotes) - found
@@ -293,7 +293,7 @@ def discrepancies_cmd(root: Path | None, event_id: str | None) -> None:
 
     compiled = compile_repository(root or default_root())
     if compiled.problems:
-        click.echo(render(compiled.problems))
+        click.echo(render_problems(compiled.problems))
         sys.exit(1)
     rows = compiled.tables["discrepancies"].rows(named=True)
     rows = [r for r in rows if event_id in (None, r["event_id"])]
@@ -352,12 +352,11 @@ def agreement_cmd(root: Path | None, json_path: Path | None) -> None:
     """Inter-coder agreement between coding/ and the second coding in coding/second/."""
     import json
 
-    from gsi_events.coders.agreement import agreement
-    from gsi_events.coders.agreement import render as render_agreement
+    from gsi_events.coders.agreement import agreement, render_agreement
 
     result, problems = agreement(root or default_root())
     if problems:
-        click.echo(render(problems))
+        click.echo(render_problems(problems))
         sys.exit(1)
     if not result.sources:
         click.echo("No source is coded in both coding/ and coding/second/.")
@@ -397,13 +396,13 @@ def _release_error(e: Exception) -> None:
               help="Folder to write the Parquet files and datapackage.json to.")
 def build_cmd(root: Path | None, out: Path) -> None:
     """Validate, then write the release tables to OUT without publishing them."""
-    from gsi_events.build.release import build
     from gsi_events.problems import ProblemsFound
+    from gsi_events.release.publish import build
 
     try:
         dp = build(root or default_root(), out)
     except ProblemsFound as e:
-        click.echo(render(e.problems))
+        click.echo(render_problems(e.problems))
         sys.exit(1)
     for r in dp["resources"]:
         size = r.get('bytes') or (out / r['path']).stat().st_size
@@ -424,14 +423,14 @@ def release_cmd(root: Path | None, version: str, message: str | None,
                 allow_uncommitted: bool) -> None:
     """Validate, build and publish releases/vVERSION/ (VERSION is X.Y.Z) from committed
     data. A published version is never written again."""
-    from gsi_events.build.release import CHANGELOG_FILE, CHANGES_FILE, CITATION_FILE, publish
     from gsi_events.problems import ProblemsFound
+    from gsi_events.release.publish import CHANGELOG_FILE, CHANGES_FILE, CITATION_FILE, publish
 
     base = root or default_root()
     try:
         path = publish(base, version, message=message, allow_uncommitted=allow_uncommitted)
     except ProblemsFound as e:
-        click.echo(render(e.problems))
+        click.echo(render_problems(e.problems))
         sys.exit(1)
     click.echo((path / CHANGES_FILE).read_text(encoding="utf-8"))
     rel = path.relative_to(base)
@@ -448,7 +447,7 @@ def verify_cmd(releases_dir: Path | None, version: str | None) -> None:
 
     checked, problems = verify(releases_dir, version)
     if problems:
-        click.echo(render(problems))
+        click.echo(render_problems(problems))
         sys.exit(1)
     if not checked:
         click.echo("No release is published yet; nothing to verify.")
@@ -466,8 +465,8 @@ def card_cmd(releases_dir: Path | None, version: str | None, out: Path | None) -
     """Write a release's data card: card.html (self-contained) and its figures as PNG."""
     import os
 
-    from gsi_events.build.card import write_card
     from gsi_events.loading import IntegrityError, ReleaseError, release_info
+    from gsi_events.release.card import write_card
 
     if releases_dir is not None:
         os.environ["GSI_EVENTS_RELEASES"] = str(releases_dir)
@@ -527,8 +526,7 @@ def diff_cmd(releases_dir: Path | None, old: str | None, new: str | None,
     the one before it): rows added, removed and changed, and which fields changed."""
     import json
 
-    from gsi_events.diff import compare
-    from gsi_events.diff import render as render_diff
+    from gsi_events.diff import compare_releases, render_diff
     from gsi_events.loading import IntegrityError, ReleaseError, release_info, version_key
     from gsi_events.loading import versions as list_versions
 
@@ -538,7 +536,7 @@ def diff_cmd(releases_dir: Path | None, old: str | None, new: str | None,
         earlier = [v for v in have if version_key(v) < version_key(b.version)]
         a = release_info(old, releases_dir) if old else (
             release_info(earlier[-1], releases_dir) if earlier else None)
-        d = compare({t: a.load(t) for t in a.tables} if a else None,
+        d = compare_releases({t: a.load(t) for t in a.tables} if a else None,
                     {t: b.load(t) for t in b.tables},
                     a.datapackage if a else None, b.datapackage)
     except (ReleaseError, IntegrityError) as e:

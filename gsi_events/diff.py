@@ -1,6 +1,6 @@
 """What changed between two releases (or a release and a build), as data.
 
-`compare` gives a JSON-ready dict: per table, the rows added and removed (by primary key)
+`compare_releases` gives a JSON-ready dict: per table, the rows added and removed (by primary key)
 and the rows changed, with the fields that changed and their values before and after; the
 schema and metadata changes; and the version bump the Frictionless data-package-version
 recipe asks for:
@@ -178,7 +178,7 @@ def data_changes(tables: dict[str, Any], new_dp: dict[str, Any], *, first: bool 
     return out
 
 
-def compare(old_tables: dict[str, Any] | None, new_tables: dict[str, Any],
+def compare_releases(old_tables: dict[str, Any] | None, new_tables: dict[str, Any],
             old_dp: dict[str, Any] | None, new_dp: dict[str, Any]) -> dict[str, Any]:
     """The whole diff between two releases (old_* None: the first release)."""
     tables: dict[str, Any] = {}
@@ -224,7 +224,7 @@ def bump_between(old: str, new: str) -> str | None:
     return "major" if b[0] > a[0] else "minor" if b[1] > a[1] else "patch"
 
 
-def render(d: dict[str, Any], *, limit: int = 20) -> str:
+def render_diff(d: dict[str, Any], *, limit: int = 20) -> str:
     """The diff in a few plain lines (for CHANGES.md and `gsi-events diff`)."""
     lines = []
     if d["from"] is None:

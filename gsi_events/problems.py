@@ -9,7 +9,7 @@ from typing import Any
 
 from gsi_events.errors import ProblemsFound
 
-__all__ = ["Problem", "ProblemsFound", "Rules", "printable", "render", "shown"]
+__all__ = ["Problem", "ProblemsFound", "Rules", "printable", "render_problems", "shown"]
 
 
 @dataclass(frozen=True, order=True)
@@ -66,7 +66,7 @@ def shown(value: object) -> str:
     return "empty" if value is None else repr(value) if isinstance(value, str) else str(value)
 
 
-def render(problems: list[Problem]) -> str:
+def render_problems(problems: list[Problem]) -> str:
     lines = [str(p) for p in sorted(set(problems))]
     n = len(lines)
     lines.append(f"{n} problem{'s' if n != 1 else ''} found; nothing was written.")

@@ -17,7 +17,7 @@ import pytest
 from conftest import seed_copy
 
 from gsi_events import loading
-from gsi_events.build import release
+from gsi_events.release import publish as release
 
 REPO = Path(__file__).resolve().parents[1]
 RELEASES = REPO / "releases"

@@ -179,8 +179,8 @@ def test_build_reads_each_file_once(repo_copy: Path, tmp_path: Path,
     reading: no file is read twice, and the figures are those of a separate reading."""
     import json
 
-    from gsi_events.build.release import quality
     from gsi_events.compile import read
+    from gsi_events.release.publish import quality
 
     assert list((repo_copy / "coding" / "second").glob("*.yaml"))  # agreement has work
     separately = quality(repo_copy)

@@ -16,10 +16,10 @@ import polars as pl
 from click.testing import CliRunner
 from conftest import REPO, SEED_SOURCES, live_copy, snapshot
 
-from gsi_events.build.codebook import update_codebook
 from gsi_events.cli import main
 from gsi_events.compile.pipeline import compile_repository
-from gsi_events.compile.read import read_repository
+from gsi_events.compile.repository import read_repository
+from gsi_events.release.codebook import update_codebook
 
 
 def check_coded_data(root: Path) -> None:

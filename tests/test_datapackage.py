@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 from _release_support import candidate, run, writable_copy
 
-from gsi_events.build import datapackage
 from gsi_events.compile import schema
+from gsi_events.release import datapackage
 
 
 def test_package_metadata() -> None:

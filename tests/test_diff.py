@@ -33,7 +33,7 @@ OLD = events([("ev-0001", 3, dt.date(2024, 1, 1)), ("ev-0002", None, None),
 def test_rows_added_removed_and_changed_with_fields() -> None:
     new = events([("ev-0001", 4, dt.date(2024, 1, 1)), ("ev-0002", None, dt.date(2024, 2, 1)),
                   ("ev-0004", 1, None)])
-    d = diff.compare({"events": OLD}, {"events": new}, dp(), dp(version="0.2.0"))
+    d = diff.compare_releases({"events": OLD}, {"events": new}, dp(), dp(version="0.2.0"))
     t = d["tables"]["events"]
     assert t["added"] == [{"event_id": "ev-0004"}]
     assert t["removed"] == [{"event_id": "ev-0003"}]
@@ -45,13 +45,13 @@ def test_rows_added_removed_and_changed_with_fields() -> None:
     ]
     assert (t["rows_before"], t["rows_after"]) == (3, 3)
     assert d["required_bump"] == "minor"
-    text = diff.render(d)
+    text = diff.render_diff(d)
     assert "added: ev-0004" in text and "removed: ev-0003" in text
     assert "changed ev-0001: count_best" in text
 
 
 def test_nulls_equal_nulls() -> None:
-    d = diff.compare({"events": OLD}, {"events": OLD.clone()}, dp(), dp())
+    d = diff.compare_releases({"events": OLD}, {"events": OLD.clone()}, dp(), dp())
     assert d["tables"]["events"]["changed"] == []
     assert d["required_bump"] is None
 
@@ -108,7 +108,7 @@ def test_required_bump_follows_the_recipe(change: str, bump: str | None) -> None
         new_dp["resources"].append({"name": "more", "schema": {"fields": fields,
                                                                "primaryKey": ["event_id"]}})
         new_t["more"] = OLD
-    assert diff.compare(old_t, new_t, old_dp, new_dp)["required_bump"] == bump
+    assert diff.compare_releases(old_t, new_t, old_dp, new_dp)["required_bump"] == bump
 
 
 def test_bump_between() -> None:

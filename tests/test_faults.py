@@ -24,9 +24,9 @@ from click.testing import CliRunner
 
 import gsi_events
 from gsi_events import fileops, paths
-from gsi_events.build import release as rel
 from gsi_events.cli import main
 from gsi_events.errors import IntegrityError, ProblemsFound, ReleaseError
+from gsi_events.release import publish as rel
 
 REPO = paths.repo_root()
 SEEDS = ("src-0001", "src-0002", "src-0003")
@@ -313,7 +313,7 @@ def test_read_only_checkout_and_unwritable_out(seeds: Path, tmp_path: Path,
 KILLER = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
-    from gsi_events.build import release as rel
+    from gsi_events.release import publish as rel
 
     root, what, nth, when = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     owner = os if what in ("rename", "replace") else rel

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from gsi_events import paths
-from gsi_events.build import committed as committed_module
 from gsi_events.cli import main
+from gsi_events.release import committed as committed_module
 
 REPO = paths.repo_root()
 SEEDS = ("src-0001", "src-0002", "src-0003")

@@ -14,7 +14,7 @@ import pytest
 
 from gsi_events import paths
 
-SUBPACKAGES = ("gsi_events.compile", "gsi_events.coders", "gsi_events.build",
+SUBPACKAGES = ("gsi_events.compile", "gsi_events.coders", "gsi_events.release",
                "gsi_events.testing")
 # The command line serves every audience and imports each command's module when it runs.
 ENTRY_POINTS = {"cli.py"}
@@ -24,9 +24,9 @@ MAY_IMPORT = {
     "compile": ("gsi_events.compile",),
     "coders": ("gsi_events.compile", "gsi_events.coders"),
     # a release records the coders' inter-coder agreement (coders/agreement.py)
-    "build": ("gsi_events.compile", "gsi_events.coders", "gsi_events.build"),
+    "release": ("gsi_events.compile", "gsi_events.coders", "gsi_events.release"),
     # test data and mutations cover every stage's rules (testing/known_rules.py)
-    "testing": ("gsi_events.compile", "gsi_events.coders", "gsi_events.build",
+    "testing": ("gsi_events.compile", "gsi_events.coders", "gsi_events.release",
                 "gsi_events.testing"),
 }
 

@@ -24,15 +24,17 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from gsi_events import diff, testing
-from gsi_events.build import release
 from gsi_events.cli import main
 from gsi_events.coders import export
 from gsi_events.compile import schema
 from gsi_events.compile.merge import build_tables
 from gsi_events.compile.pipeline import compile_repository
-from gsi_events.compile.read import read_coding, read_repository
+from gsi_events.compile.read import read_coding
+from gsi_events.compile.repository import read_repository
 from gsi_events.compile.yamlio import dump_yaml
 from gsi_events.problems import ProblemsFound
+from gsi_events.release import parquet
+from gsi_events.release import publish as release
 
 
 @contextmanager
@@ -42,9 +44,9 @@ def folder() -> Iterator[Path]:
 
 
 def built(root: Path, files: list[Path] | None = None) -> release.Built:
-    """release.build_tables, failing with the problems when there are any."""
+    """release.build_release, failing with the problems when there are any."""
     try:
-        return release.build_tables(root, files)
+        return release.build_release(root, files)
     except ProblemsFound as e:
         pytest.fail("\n".join(str(p) for p in e.problems))
 
@@ -104,14 +106,14 @@ def test_parquet_round_trip_keeps_values_and_types(dataset: testing.Dataset) -> 
         compiled = compiled_ok(dataset, root)
     for name in schema.TABLES:
         df = compiled.tables[name]
-        tbl = release.arrow_table(name, df)
-        back = pq.read_table(io.BytesIO(release.parquet_bytes(tbl)))
+        tbl = parquet.arrow_table(name, df)
+        back = pq.read_table(io.BytesIO(parquet.parquet_bytes(tbl)))
         # the Arrow types exactly, and the R-safe rules: one plain type per schema type
         # (32-bit integers, date32, no dictionaries, nothing nested), nullable unless required
         expected = pa.schema([pa.field(f.name, R_SAFE[f.type], nullable=not f.required)
                               for f in schema.table(name).fields])
         assert back.schema.remove_metadata() == expected, name
-        assert back.schema.remove_metadata() == release.arrow_schema(name)
+        assert back.schema.remove_metadata() == parquet.arrow_schema(name)
         # the values exactly, as pyarrow and as polars read them
         assert back.to_pylist() == tbl.to_pylist() == df.to_dicts(), name
         assert pl.from_arrow(back).to_dicts() == df.to_dicts(), name
@@ -142,7 +144,7 @@ def test_build_is_deterministic_and_order_independent(dataset: testing.Dataset,
         again = build_tables(repo)
     for name in schema.TABLES:
         assert tables[name].equals(again[name]), name
-        assert release.parquet_bytes(release.arrow_table(name, tables[name])) == \
+        assert parquet.parquet_bytes(parquet.arrow_table(name, tables[name])) == \
             first.files[f"{name}.parquet"]
 
 
@@ -165,11 +167,11 @@ def test_diff_reports_exactly_the_edit(case: tuple[testing.Dataset, testing.Data
         dataset.write(a)
         edited.write(b)
         old, new = built(a), built(b)
-    same = diff.compare(old.frames, old.frames, old.datapackage(), old.datapackage())
+    same = diff.compare_releases(old.frames, old.frames, old.datapackage(), old.datapackage())
     assert same["required_bump"] is None
     for name, t in same["tables"].items():
         assert (t["added"], t["removed"], t["changed"]) == ([], [], []), name
-    d = diff.compare(old.frames, new.frames, old.datapackage(), new.datapackage())
+    d = diff.compare_releases(old.frames, new.frames, old.datapackage(), new.datapackage())
     events = d["tables"]["events"]
     assert {r["event_id"] for r in events["added"]} == edit.added
     assert {r["event_id"] for r in events["removed"]} == edit.removed

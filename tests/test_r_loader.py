@@ -30,7 +30,7 @@ if shutil.which("Rscript") is None:
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from gsi_events.build.release import build
+    from gsi_events.release.publish import build
 
     assert REPO is not None
     root = tmp_path_factory.mktemp("seeds")

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from _release_support import JS, node_or_skip, release_folders, resolve, run
 
-from gsi_events.build import release
+from gsi_events.release import publish as release
 
 FOLDERS = release_folders()
 

@@ -161,7 +161,7 @@ def test_validation_reads_no_text_into_a_column(monkeypatch: pytest.MonkeyPatch,
     from conftest import seed_copy
 
     from gsi_events.compile.pipeline import compile_repository
-    from gsi_events.compile.read import read_repository
+    from gsi_events.compile.repository import read_repository
 
     texts = {s.text for s in read_repository(seed_copy(tmp_path / "repo")).sources
              if s.text}

@@ -17,8 +17,8 @@ import pytest
 from _release_support import CREATED, REPO, copy_data, edit_summary, run
 
 from gsi_events import loading
-from gsi_events.build import release
 from gsi_events.problems import ProblemsFound
+from gsi_events.release import publish as release
 
 pytestmark = pytest.mark.slow
 

@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from conftest import seed_copy
 
 from gsi_events.cli import main
-from gsi_events.coders.agreement import compare
+from gsi_events.coders.agreement import compare_codings
 from gsi_events.compile.pipeline import compile_repository
-from gsi_events.compile.read import read_repository
+from gsi_events.compile.repository import read_repository
 from gsi_events.queries import pledges
 
 REPO = Path(__file__).resolve().parents[1]
@@ -207,7 +207,7 @@ def test_second_source_attaches_to_existing_event_and_discrepancies_list_it(
 
 def test_agreement_identical_codings_agree_fully(root: Path) -> None:
     repo = read_repository(root)
-    result = compare(repo, repo)
+    result = compare_codings(repo, repo)
     assert result.match_rate == 1.0
     assert result.matched == len(repo.reports)
     assert all(f.raw == 1.0 for f in result.fields if f.n)
@@ -221,7 +221,7 @@ def test_agreement_sees_a_changed_field(root: Path) -> None:
     changed.fields["status"] = "failed"
     dropped = next(r for r in b.codings[0].reports if r.event_id == "ev-0017")
     b.codings[0].reports.remove(dropped)
-    result = compare(a, b)
+    result = compare_codings(a, b)
     status = next(f for f in result.fields if f.field == "status")
     assert status.agree == status.n - 1
     assert status.alpha is not None and status.alpha < 1
@@ -252,7 +252,7 @@ def test_pledges_lists_pledges_with_deliveries(root: Path) -> None:
 
 def test_release_metadata_carries_the_agreement_figures(seed_root: Path) -> None:
     """On the seed sources and their second codings (coding/second/)."""
-    from gsi_events.build.release import quality
+    from gsi_events.release.publish import quality
 
     q = quality(seed_root)
     figures = q["intercoder_agreement"]

@@ -26,8 +26,8 @@ from gsi_events.compile.read import (
     Report,
     Repository,
     coding_files_in,
-    read_repository,
 )
+from gsi_events.compile.repository import read_repository
 
 MIN_SCORE = 3.0  # below this, two reports are not taken to be of the same event
 
@@ -168,7 +168,7 @@ def field_agreement(name: str, pairs: list[tuple[Report, Report]]) -> FieldAgree
                           None if alpha is None else round(alpha, 4))
 
 
-def compare(a: Repository, b: Repository) -> Agreement:
+def compare_codings(a: Repository, b: Repository) -> Agreement:
     coder = lambda repo: ", ".join(sorted({c.coder for c in repo.codings}))  # noqa: E731
     sources = sorted({c.source_id for c in a.codings} & {c.source_id for c in b.codings})
     result = Agreement(coder_a=coder(a), coder_b=coder(b), sources=sources,
@@ -232,10 +232,10 @@ def agreement(root: Path, main: Repository | None = None) -> tuple[Agreement, li
         main = read_repository(root, coding_files_in(root, CODING_DIR))
     second = read_repository(root, coding_files_in(root, SECOND_CODING_DIR),
                              sources=main.sources)
-    return compare(main, second), main.problems + second.problems
+    return compare_codings(main, second), main.problems + second.problems
 
 
-def render(result: Agreement) -> str:
+def render_agreement(result: Agreement) -> str:
     lines = [
         f"Coders: {result.coder_a} vs {result.coder_b}; sources: {', '.join(result.sources)}",
         f"Reports: {result.reports_a} vs {result.reports_b}; matched {result.matched}; "

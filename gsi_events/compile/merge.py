@@ -121,7 +121,7 @@ def _choose(rule: str, fields: list[schema.Field], values: list[tuple[Any, ...]]
 # --- discrepancies ---------------------------------------------------------------------
 
 
-def render(values: dict[str, Any]) -> str:
+def value_text(values: dict[str, Any]) -> str:
     if "date_precision" in values:
         p, s, e = values.get("date_precision"), values.get("date_start"), values.get("date_end")
         if s is None:
@@ -276,7 +276,7 @@ def _merge(event_id: str, ordered: list[Report], sources: dict[str, SourceRecord
             canon_cmp = dict(zip(cmp_names, canon, strict=True))
             discrepancies.items.append({
                 "event_id": event_id, "field": unit, "source_id": other.source_id,
-                "reported_value": render(said), "canonical_value": render(canon_cmp),
+                "reported_value": value_text(said), "canonical_value": value_text(canon_cmp),
                 "canonical_source_id": chosen.source_id,
                 "kind": kind_of(unit, said, canon_cmp),
                 "resolution": _why(rule, chosen, other, primary, sources),

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from gsi_events.compile.crossfile import conflicting_reports
 from gsi_events.compile.merge import Tables, build_tables
-from gsi_events.compile.read import Repository, SourceRecord, read_repository
+from gsi_events.compile.read import Repository, SourceRecord
+from gsi_events.compile.repository import read_repository
 from gsi_events.compile.validate.run import validate_reports, validate_tables
 from gsi_events.problems import Problem
 

@@ -11,7 +11,6 @@ import re
 
 import polars as pl
 
-from gsi_events.build.release_rules import RELEASE_RULES
 from gsi_events.coders.archive import ADD_SOURCE_RULES
 from gsi_events.compile import schema
 from gsi_events.compile.parse_rules import PARSE_RULES
@@ -19,6 +18,7 @@ from gsi_events.compile.typemaps import polars_dtype
 from gsi_events.fileops import FILE_RULES
 from gsi_events.integrity import VERIFY_RULES
 from gsi_events.problems import Rules
+from gsi_events.release.rules import RELEASE_RULES
 
 
 def parse_rule_templates() -> list[str]:

@@ -30,7 +30,7 @@ def run_case(case: Case, root: Path, rule_id: str | None = None) -> list[Any]:
     and the tables validated."""
     from gsi_events.compile.merge import build_tables
     from gsi_events.compile.pipeline import compile_read, table_problems
-    from gsi_events.compile.read import read_repository
+    from gsi_events.compile.repository import read_repository
 
     case.dataset.write(root)
     repo = read_repository(root)

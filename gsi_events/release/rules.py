@@ -1,5 +1,5 @@
 """Every rule building or publishing a release can break, with the words its problem says:
-declared once, here, for the release builder (release.py, committed.py) and for the
+declared once, here, for the release builder (publish.py, committed.py) and for the
 tests. The rules a published release can break are declared beside the check that reads
 them (gsi_events.integrity.VERIFY_RULES); gsi_events.problems.Rules says how a
 declaration reads.
@@ -15,13 +15,13 @@ COMMIT_FIX = ("releases are made from committed data, so that each can be rebuil
               "for a trial release")
 
 RELEASE_RULES = Rules({
-    # --- `gsi-events build --out DIR` (release.py) ---------------------------------------
+    # --- `gsi-events build --out DIR` (publish.py) ---------------------------------------
     "build.into_releases": "{out} lies inside the releases folder {inside}, which holds only "
                            "published releases; build into a folder outside it (gsi-events "
                            "release publishes)",
     "build.published": "this folder holds a published release, which never changes; build "
                        "into another folder",
-    # --- `gsi-events release X.Y.Z` (release.py) -----------------------------------------
+    # --- `gsi-events release X.Y.Z` (publish.py) -----------------------------------------
     "release.version": "{version!r} is not a version X.Y.Z (e.g. 0.1.0)",
     "release.exists": "release {version} is published already, and a published release "
                       "never changes; publish the correction as a new version",

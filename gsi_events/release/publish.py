@@ -8,9 +8,7 @@
 - `verify(releases, version)`: every file of every (or one) release against its SHA256SUMS
   and datapackage.json.
 
-The Parquet writer is pinned: pyarrow (an exact version in pyproject.toml) with the options
-in PARQUET_WRITER, so a rebuild gives byte-identical files. Nothing run-dependent (no
-timestamp, no path) goes into a Parquet file.
+The bytes of each file come from parquet.py (the pinned writer).
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import platform
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -29,8 +26,6 @@ from pathlib import Path
 from typing import Any
 
 from gsi_events import loading
-from gsi_events.build.release_rules import RELEASE_RULES
-from gsi_events.compile.typemaps import ARROW, arrow_type
 from gsi_events.fileops import locked, write_files
 from gsi_events.integrity import (  # noqa: F401  (verify is re-exported for callers here)
     CHANGELOG_FILE,
@@ -44,87 +39,12 @@ from gsi_events.integrity import (  # noqa: F401  (verify is re-exported for cal
 )
 from gsi_events.loading import DATAPACKAGE, SUMS_FILE, folder_name, sha256
 from gsi_events.problems import Problem, ProblemsFound
+from gsi_events.release.parquet import arrow_table, build_info, csv_bytes, parquet_bytes
+from gsi_events.release.rules import RELEASE_RULES
 
-# The Parquet writer's settings, pinned. Plain pages (v1), zstd; strings are
-# dictionary-encoded inside the file but read back as plain strings.
-PARQUET_WRITER: dict[str, Any] = {
-    "compression": "zstd",
-    "compression_level": 9,
-    "use_dictionary": True,
-    "write_statistics": True,
-    "version": "2.6",
-    "data_page_version": "1.0",
-    "store_schema": True,
-    "write_page_index": False,
-    "write_page_checksum": False,
-}
 # The first release (the data-package-version recipe: 0.1.0 while the data is developed
 # in public, 1.0.0 when it is released for use the first time).
 FIRST_VERSIONS = ("0.1.0", "1.0.0")
-
-
-# --- Parquet ------------------------------------------------------------------------------
-
-
-def arrow_schema(table: str) -> Any:
-    import pyarrow as pa
-
-    from gsi_events.compile import schema
-
-    return pa.schema([pa.field(f.name, arrow_type(f.type), nullable=not f.required)
-                      for f in schema.table(table).fields])
-
-
-def arrow_table(table: str, df: Any) -> Any:
-    """A table's polars DataFrame as the Arrow table written to Parquet."""
-    import pyarrow as pa
-
-    target = arrow_schema(table)
-    src = df.select(target.names).to_arrow()
-    columns = []
-    for f in target:
-        col = src.column(f.name).cast(f.type)  # safe cast: an overflow is an error
-        if not f.nullable and col.null_count:
-            raise ValueError(f"{table}.{f.name} is required but has {col.null_count} nulls")
-        columns.append(col.combine_chunks())
-    return pa.Table.from_arrays(columns, schema=target)
-
-
-def parquet_bytes(tbl: Any) -> bytes:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    sink = pa.BufferOutputStream()
-    pq.write_table(tbl, sink, **PARQUET_WRITER)
-    return sink.getvalue().to_pybytes()
-
-
-def csv_bytes(df: Any) -> bytes:
-    """A table as CSV: UTF-8, a header, ISO dates, empty for missing, booleans as true and
-    false, "\\n" line ends, quotes only where needed; the same bytes for the same table."""
-    return df.write_csv(null_value="", date_format="%Y-%m-%d", quote_style="necessary",
-                        line_terminator="\n").encode("utf-8")
-
-
-def build_info() -> dict[str, Any]:
-    """The tools a release was built with (recorded in datapackage.json as `build`)."""
-    import polars as pl
-    import pyarrow as pa
-
-    try:
-        from importlib.metadata import version
-
-        own = version("gsi-events")
-    except Exception:  # run from a source tree that is not installed
-        own = "unknown"
-    return {
-        "gsi_events": own,
-        "python": platform.python_version(),
-        "pyarrow": pa.__version__,
-        "polars": pl.__version__,
-        "parquet": {"writer": f"parquet-cpp-arrow {pa.__version__}", **PARQUET_WRITER,
-                    "integers": ARROW["integer"], "dates": ARROW["date"]},
-    }
 
 
 @dataclass
@@ -137,7 +57,7 @@ class Built:
 
     def datapackage(self, version: str | None = None, created: str | None = None
                     ) -> dict[str, Any]:
-        from gsi_events.build import datapackage
+        from gsi_events.release import datapackage
 
         return datapackage.descriptor(self.resources, sources=self.sources,
                                       build=build_info(), version=version, created=created,
@@ -166,13 +86,13 @@ def quality(root: Path, main: Any = None) -> dict[str, Any]:
     return out
 
 
-def build_tables(root: Path, coding_files: Sequence[Path] | None = None) -> Built:
+def build_release(root: Path, coding_files: Sequence[Path] | None = None) -> Built:
     """Validate everything, then render each table as Parquet. Raises ProblemsFound."""
     import polars as pl
 
-    from gsi_events.build import datapackage
     from gsi_events.compile import schema
     from gsi_events.compile.pipeline import compile_repository
+    from gsi_events.release import datapackage
 
     compiled = compile_repository(root, coding_files)
     if compiled.problems:
@@ -239,7 +159,7 @@ def build(root: Path, out: Path, coding_files: Sequence[Path] | None = None
                                                        out=out, inside=inside)])
     if (out / SUMS_FILE).exists():
         raise ProblemsFound([RELEASE_RULES.problem("build.published", str(out), "")])
-    built = build_tables(root, coding_files)
+    built = build_release(root, coding_files)
     dp = built.datapackage()
     out.mkdir(parents=True, exist_ok=True)  # an OSError propagates: the command reports it
     write_files(out, {**built.files, DATAPACKAGE: dumps(dp)})
@@ -254,13 +174,13 @@ def release_tables(release: loading.Release) -> dict[str, Any]:
 
 
 def changes_entry(version: str, date: str, diff: dict[str, Any], message: str | None) -> str:
-    from gsi_events.diff import render
+    from gsi_events.diff import render_diff
 
     note = (message or "").strip() or ("First release." if diff["from"] is None else "")
     parts = [f"## {version} ({date})", ""]
     if note:
         parts += [note, ""]
-    parts.append(render(diff))
+    parts.append(render_diff(diff))
     return "\n".join(parts) + "\n"
 
 
@@ -281,7 +201,7 @@ def changelog_text(releases: Path | Traversable) -> str:
 def citation_text(releases: Path | Traversable) -> str:
     """CITATION.cff for the newest release (before the first: for the dataset as such)."""
     from gsi_events import citation
-    from gsi_events.build import datapackage
+    from gsi_events.release import datapackage
 
     if not loading.versions(releases):
         return citation.cff(datapackage.jsonable(datapackage.package_metadata()))
@@ -297,7 +217,7 @@ def publish(root: Path, version: str, *, releases: Path | None = None,
     step. Raises ProblemsFound, leaving everything as it was, when anything is wrong.
 
     Refused: data with changes git has not committed (coding/, archive/, schemas/; see
-    gsi_events.build.committed) unless `allow_uncommitted`; a first release other than
+    gsi_events.release.committed) unless `allow_uncommitted`; a first release other than
     FIRST_VERSIONS; a release from which events or sources of the previous one are gone
     without being retired in coding/retired.yaml.
 
@@ -369,9 +289,9 @@ def _clean_partials(root: Path, loc: Path) -> None:
 def _publish(root: Path, version: str, loc: Path, is_default: bool, message: str | None,
              created: dt.datetime | None, coding_files: Sequence[Path] | None,
              allow_uncommitted: bool) -> Path:
-    from gsi_events.build.committed import uncommitted
     from gsi_events.compile.read import read_retired
-    from gsi_events.diff import BUMPS, bump_between, compare
+    from gsi_events.diff import BUMPS, bump_between, compare_releases
+    from gsi_events.release.committed import uncommitted
 
     _clean_partials(root, loc)
     final = loc / folder_name(version)
@@ -396,14 +316,14 @@ def _publish(root: Path, version: str, loc: Path, is_default: bool, message: str
         if problems:
             raise ProblemsFound(problems)
 
-    built = build_tables(root, coding_files)
+    built = build_release(root, coding_files)
     if built.frames["events"].height == 0:
         raise ProblemsFound([_problem("release.empty", version)])
     when = (created or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     dp = built.datapackage(version=version, created=stamp)
     previous = loading.release_info(have[-1], loc) if have else None
-    diff = compare(release_tables(previous) if previous else None, built.frames,
+    diff = compare_releases(release_tables(previous) if previous else None, built.frames,
                    previous.datapackage if previous else None, dp)
     if previous is not None:
         need, got = diff["required_bump"], bump_between(previous.version, version)

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gsi_events import paths
-from gsi_events.build.release_rules import RELEASE_RULES
 from gsi_events.problems import Problem
+from gsi_events.release.rules import RELEASE_RULES
 
 DATA_DIRS = ("coding", "archive")
 SHOWN = 8  # changed files named in a problem; the rest are counted

@@ -105,7 +105,7 @@ def blocks() -> dict[str, str]:
     return out
 
 
-def render(text: str) -> str:
+def render_codebook(text: str) -> str:
     generated = blocks()
 
     def fill(m: re.Match[str]) -> str:
@@ -126,7 +126,7 @@ def missing_blocks(text: str) -> list[str]:
 def update_codebook(path: Path, write: bool = True) -> bool:
     """Regenerate the blocks; True when the file was (or would be) changed."""
     text = path.read_text(encoding="utf-8")
-    new = render(text)
+    new = render_codebook(text)
     if missing_blocks(new):
         raise CodebookError(f"{path} lacks generated blocks: {', '.join(missing_blocks(new))}")
     if new != text and write:
