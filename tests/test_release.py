@@ -23,7 +23,7 @@ from _release_support import (
 )
 from click.testing import CliRunner
 
-from gsi_events import diff, loading
+from gsi_events import loading
 from gsi_events.cli import main
 from gsi_events.problems import ProblemsFound
 from gsi_events.release import publish as release
@@ -263,14 +263,14 @@ def test_publish_enforces_the_version_recipe(root: Path, monkeypatch: pytest.Mon
                                              ) -> None:
     release.publish(root, "0.1.0", allow_uncommitted=True, created=CREATED)
     edit_summary(root)
-    real = diff.compare_releases
+    real = release.compare_releases
 
     def data_added(*args: object, **kwargs: object) -> dict[str, object]:
         d = real(*args, **kwargs)  # type: ignore[arg-type]
         d["required_bump"] = "minor"
         return d
 
-    monkeypatch.setattr(diff, "compare_releases", data_added)
+    monkeypatch.setattr(release, "compare_releases", data_added)
     with pytest.raises(ProblemsFound) as e:
         release.publish(root, "0.1.1", allow_uncommitted=True, created=CREATED)
     assert rules(e) == {"release.version_recipe"}

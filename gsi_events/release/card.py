@@ -17,7 +17,10 @@ from typing import Any
 
 import polars as pl
 
+from gsi_events.citation import cite
 from gsi_events.loading import Release, release_info
+from gsi_events.queries import pledges
+from gsi_events.views import changelog, event_countries
 
 c = pl.col
 COLOUR = "#2f5d8a"
@@ -57,7 +60,6 @@ def _counts(df: pl.DataFrame, col: str, top: int | None = None) -> tuple[list[st
 
 def figures(rel: Release) -> dict[str, tuple[str, bytes]]:
     """name -> (caption, PNG bytes)."""
-    from gsi_events.views import event_countries
 
     events = rel.load("events")
     p = rel.load("participants")
@@ -97,7 +99,6 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
 
 def coverage(rel: Release) -> dict[str, Any]:
     """The figures a reader needs to judge the release's coverage."""
-    from gsi_events.views import event_countries
 
     events, p = rel.load("events"), rel.load("participants")
     sources = rel.load("sources")
@@ -117,9 +118,6 @@ def coverage(rel: Release) -> dict[str, Any]:
 
 
 def card_html(rel: Release, figs: dict[str, tuple[str, bytes]]) -> str:
-    from gsi_events.citation import cite
-    from gsi_events.queries import pledges
-    from gsi_events.views import changelog
 
     cov = coverage(rel)
     dp = rel.datapackage

@@ -11,6 +11,11 @@ from __future__ import annotations
 import platform
 from typing import Any
 
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from gsi_events.compile import schema
 from gsi_events.compile.typemaps import ARROW, arrow_type
 
 # The Parquet writer's settings, pinned. Plain pages (v1), zstd; strings are
@@ -29,9 +34,7 @@ PARQUET_WRITER: dict[str, Any] = {
 
 
 def arrow_schema(table: str) -> Any:
-    import pyarrow as pa
 
-    from gsi_events.compile import schema
 
     return pa.schema([pa.field(f.name, arrow_type(f.type), nullable=not f.required)
                       for f in schema.table(table).fields])
@@ -39,7 +42,6 @@ def arrow_schema(table: str) -> Any:
 
 def arrow_table(table: str, df: Any) -> Any:
     """A table's polars DataFrame as the Arrow table written to Parquet."""
-    import pyarrow as pa
 
     target = arrow_schema(table)
     src = df.select(target.names).to_arrow()
@@ -53,8 +55,6 @@ def arrow_table(table: str, df: Any) -> Any:
 
 
 def parquet_bytes(tbl: Any) -> bytes:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
     sink = pa.BufferOutputStream()
     pq.write_table(tbl, sink, **PARQUET_WRITER)
@@ -70,8 +70,6 @@ def csv_bytes(df: Any) -> bytes:
 
 def build_info() -> dict[str, Any]:
     """The tools a release was built with (recorded in datapackage.json as `build`)."""
-    import polars as pl
-    import pyarrow as pa
 
     try:
         from importlib.metadata import version

@@ -25,7 +25,14 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from gsi_events import loading
+import polars as pl
+
+from gsi_events import citation, loading
+from gsi_events.coders.agreement import agreement
+from gsi_events.compile import schema
+from gsi_events.compile.pipeline import compile_repository
+from gsi_events.compile.read import read_retired
+from gsi_events.diff import BUMPS, bump_between, compare_releases, render_diff
 from gsi_events.fileops import locked, write_files
 from gsi_events.integrity import (  # noqa: F401  (verify is re-exported for callers here)
     CHANGELOG_FILE,
@@ -39,6 +46,8 @@ from gsi_events.integrity import (  # noqa: F401  (verify is re-exported for cal
 )
 from gsi_events.loading import DATAPACKAGE, SUMS_FILE, folder_name, sha256
 from gsi_events.problems import Problem, ProblemsFound
+from gsi_events.release import datapackage
+from gsi_events.release.committed import uncommitted
 from gsi_events.release.parquet import arrow_table, build_info, csv_bytes, parquet_bytes
 from gsi_events.release.rules import RELEASE_RULES
 
@@ -57,7 +66,6 @@ class Built:
 
     def datapackage(self, version: str | None = None, created: str | None = None
                     ) -> dict[str, Any]:
-        from gsi_events.release import datapackage
 
         return datapackage.descriptor(self.resources, sources=self.sources,
                                       build=build_info(), version=version, created=created,
@@ -68,7 +76,6 @@ def quality(root: Path, main: Any = None) -> dict[str, Any]:
     """Inter-coder agreement between coding/ and coding/second/, as the data stands, and
     the figures of the blind pass (docs/agreement-blind-pass.json) where recorded. `main`:
     the main coding's Repository as the build read it (not read again)."""
-    from gsi_events.coders.agreement import agreement
 
     result, problems = agreement(root, main)
     if problems or not result.sources:
@@ -88,11 +95,7 @@ def quality(root: Path, main: Any = None) -> dict[str, Any]:
 
 def build_release(root: Path, coding_files: Sequence[Path] | None = None) -> Built:
     """Validate everything, then render each table as Parquet. Raises ProblemsFound."""
-    import polars as pl
 
-    from gsi_events.compile import schema
-    from gsi_events.compile.pipeline import compile_repository
-    from gsi_events.release import datapackage
 
     compiled = compile_repository(root, coding_files)
     if compiled.problems:
@@ -174,7 +177,6 @@ def release_tables(release: loading.Release) -> dict[str, Any]:
 
 
 def changes_entry(version: str, date: str, diff: dict[str, Any], message: str | None) -> str:
-    from gsi_events.diff import render_diff
 
     note = (message or "").strip() or ("First release." if diff["from"] is None else "")
     parts = [f"## {version} ({date})", ""]
@@ -200,8 +202,6 @@ def changelog_text(releases: Path | Traversable) -> str:
 
 def citation_text(releases: Path | Traversable) -> str:
     """CITATION.cff for the newest release (before the first: for the dataset as such)."""
-    from gsi_events import citation
-    from gsi_events.release import datapackage
 
     if not loading.versions(releases):
         return citation.cff(datapackage.jsonable(datapackage.package_metadata()))
@@ -289,9 +289,6 @@ def _clean_partials(root: Path, loc: Path) -> None:
 def _publish(root: Path, version: str, loc: Path, is_default: bool, message: str | None,
              created: dt.datetime | None, coding_files: Sequence[Path] | None,
              allow_uncommitted: bool) -> Path:
-    from gsi_events.compile.read import read_retired
-    from gsi_events.diff import BUMPS, bump_between, compare_releases
-    from gsi_events.release.committed import uncommitted
 
     _clean_partials(root, loc)
     final = loc / folder_name(version)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from hypothesis import strategies as st
 
 from gsi_events.compile import schema
 from gsi_events.compile.typemaps import polars_dtype
+from gsi_events.loading import sha256
 from gsi_events.testing.dataset import Dataset
 from gsi_events.testing.values import SENTINEL, dates, field_values, optional, span, text
 
@@ -358,7 +358,7 @@ def datasets(draw: Any, min_sources: int = 1, max_sources: int = 4, min_events: 
         raw = (unicodedata.normalize("NFD", full) if style == "nfd" else full).encode("utf-8")
         texts[sid] = raw
         rec = sources[sid]
-        rec["sha256"] = hashlib.sha256(raw).hexdigest()
+        rec["sha256"] = sha256(raw)
         rec["bytes"] = len(raw)
         rec["body_begins"] = begins
         rec["body_ends"] = ends

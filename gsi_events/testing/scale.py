@@ -16,7 +16,6 @@ stays valid as the schemas grow. Every repository it writes validates (tested).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import random
 import re
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from gsi_events.compile import countries, schema
+from gsi_events.loading import sha256
 
 START, DAYS = dt.date(2022, 1, 1), 4 * 365
 SOURCE_TYPES = ("state_media", "news_agency", "local_media", "international_media")
@@ -218,7 +218,7 @@ class Generator:
                   f"source_type: {source_type}",
                   "language: en"]
         if archived and text is not None:
-            lines += [f"sha256: {hashlib.sha256(text).hexdigest()}", f"bytes: {len(text)}",
+            lines += [f"sha256: {sha256(text)}", f"bytes: {len(text)}",
                       f"body_begins: Body of {sid} begins", f"body_ends: Body of {sid} ends."]
         else:
             lines.append("date_accessed: 2026-01-15")

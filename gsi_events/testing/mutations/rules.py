@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import polars as pl
 from hypothesis import strategies as st
 
 from gsi_events.compile import schema
+from gsi_events.loading import sha256
 from gsi_events.testing.generate import evidence_of
 from gsi_events.testing.mutations import Case, Target, mutation
 from gsi_events.testing.mutations.tools import (
@@ -207,7 +207,7 @@ def _quote_in_furniture(case: Case) -> Target:
     raw = case.dataset.texts[sid] + ("\n" + furniture).encode()
     case.dataset.texts[sid] = raw
     rec = case.dataset.sources[sid]
-    rec["sha256"], rec["bytes"] = hashlib.sha256(raw).hexdigest(), len(raw)
+    rec["sha256"], rec["bytes"] = sha256(raw), len(raw)
     r["quotes"][0]["quote"] = furniture
     return report_target(case, stem, i, ", quote 1")
 
