@@ -127,7 +127,8 @@ class Agreement:
                        f"{MIN_SCORE}); match_rate = matched / (reports_a + reports_b - matched); "
                        "per field over matched pairs where either coder gave a value (an empty "
                        "value counts as a category): raw agreement and Krippendorff's alpha "
-                       "(nominal, krippendorff package); alpha is null where undefined "
+                       "(nominal, computed from the counts of each value; tested against the "
+                       "krippendorff package); alpha is null where undefined "
                        "(one value only).")
         return d
 
