@@ -126,6 +126,18 @@ def locked(root: Path, what: str, wait: float | None = None) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
+@contextmanager
+def _naming(target: Path) -> Iterator[None]:
+    """An OSError raised inside names `target`, the file being written, not the
+    temporary file (already removed when the problem is shown) or nothing."""
+    try:
+        yield
+    except OSError as e:
+        if e.errno is None:
+            raise
+        raise OSError(e.errno, e.strerror, os.fspath(target)) from e
+
+
 def write_files(folder: Path, files: dict[str, bytes]) -> None:
     """All the files or none: write each under a temporary name, then rename them into
     place. On failure, temporary files are removed, and so are files this call created."""
@@ -134,16 +146,18 @@ def write_files(folder: Path, files: dict[str, bytes]) -> None:
     created: list[Path] = []
     try:
         for name, data in files.items():
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-            temps[name] = tmp
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
+            with _naming(folder / name):
+                fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+                temps[name] = tmp
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())
         for name, tmp in temps.items():
             target = folder / name
             new = not target.exists()
-            os.replace(tmp, target)
+            with _naming(target):
+                os.replace(tmp, target)
             if new:
                 created.append(target)
     except BaseException:

@@ -39,7 +39,6 @@ VERIFY_RULES = Rules({
     "release.hash": "sha256 is {actual}, but {sums} records {expected}: the file changed "
                     "after publication",
     "release.file_unlisted": "not listed in {sums}: added after publication",
-    "release.file_unlisted:resource": "not listed in {sums}",
     "release.datapackage_missing": "{datapackage} is missing",
     "release.datapackage_json": "not valid JSON: {why}",
     "release.datapackage_json:not_an_object": "not a JSON object",
@@ -63,6 +62,10 @@ VERIFY_RULES = Rules({
                              "release: its {datapackage} changed after publication (with "
                              "{sums} rewritten to match), or {citation} was edited",
 }, sums=SUMS_FILE, datapackage=DATAPACKAGE, citation=CITATION_FILE)
+
+
+def _release_named(name: str) -> bool:
+    return name.startswith("v") and loading.VERSION.fullmatch(name[1:]) is not None
 
 
 def release_path(version: str, file: str = "") -> str:
@@ -158,8 +161,6 @@ def verify_release(folder: Traversable, version: str) -> list[Problem]:
         if r.get("hash") != f"sha256:{sha256(data)}":
             problem("release.resource_hash", path, actual=sha256(data),
                     recorded=r.get("hash"))
-        if path not in sums:
-            problem("release.file_unlisted:resource", path)
     return problems
 
 
@@ -170,11 +171,13 @@ def verify(releases: Path | Traversable | None = None, version: str | None = Non
     have = loading.versions(loc)
     if version is not None:
         version = version.removeprefix("v")
-        if version not in have:
+        folder = loc.joinpath(folder_name(version))
+        if version not in have and not (loading.VERSION.fullmatch(version) and (
+                loading._is_link(folder) or folder.is_dir())):
             return [], [VERIFY_RULES.problem("release.unknown", release_path(version), "",
                                              version=version,
                                              published=", ".join(have) or "none")]
-        return [version], verify_release(loc.joinpath(folder_name(version)), version)
+        return [version], verify_release(folder, version)
     problems: list[Problem] = []
     if loc.is_dir():
         for p in loc.iterdir():
@@ -184,6 +187,9 @@ def verify(releases: Path | Traversable | None = None, version: str | None = Non
             elif p.name.startswith("v") and loading._is_link(p):
                 problems.append(VERIFY_RULES.problem("release.symlink:listed",
                                                      f"releases/{p.name}", ""))
+            elif _release_named(p.name) and p.name[1:] not in have and p.is_dir():
+                # a release folder without its datapackage.json, which versions() skips
+                problems += verify_release(p, p.name[1:])
     for v in have:
         problems += verify_release(loc.joinpath(folder_name(v)), v)
     return have, problems + recorded_problems(loc, have)

@@ -279,11 +279,12 @@ def _refuse_what_validate_rejects(root: Path, rel: str, header: str, record: dic
     from gsi_events.compile.pipeline import compile_repository
 
     stem = "src-0000"
-    try:
-        data = _record_bytes(header.format(id=stem), record)
-    except UnicodeEncodeError as e:
-        raise ProblemsFound([problem("add_source.utf8:option", rel, "new source",
-                                     half=e.object[e.start:e.end])]) from None
+    for value in record.values():  # dump_yaml would write it as an escape validate refuses
+        half = re.search("[\ud800-\udfff]", value) if isinstance(value, str) else None
+        if half is not None:
+            raise ProblemsFound([problem("add_source.utf8:option", rel, "new source",
+                                         half=half.group())])
+    data = _record_bytes(header.format(id=stem), record)
     with tempfile.TemporaryDirectory(prefix="gsi-events-add-source-") as scratch:
         base = Path(scratch)
         for folder in (ARCHIVE_DIR, "coding"):
