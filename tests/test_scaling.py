@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import re
+from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -96,6 +97,50 @@ def test_bounded_search_names_the_exhaustive_passage(words: list[str],
     quote = " ".join(quoted)
     if quote not in text:
         assert passages._best_window(quote, text) == exhaustive_window(quote, text)
+
+
+def regex_votes(quote: str, text: str) -> Counter[int]:
+    """The window votes as they were found before the word index: one regular expression
+    of the quote's words over the text."""
+    places: dict[str, list[int]] = {}
+    for m in re.finditer(r"\S+", quote):
+        places.setdefault(m.group(), []).append(m.start())
+    votes: Counter[int] = Counter()
+    if not places:
+        return votes
+    words = "|".join(re.escape(w) for w in sorted(places, key=len, reverse=True))
+    for m in re.finditer(rf"(?<!\S)(?:{words})(?!\S)", text):
+        for offset in places[m.group()]:
+            for start in passages._starts_near(text, m.start() - offset):
+                votes[start] += len(m.group())
+    return votes
+
+
+# words that overlap (one inside another, regular-expression characters) and spaces of
+# several kinds, so that a word index and a regular expression could disagree
+TRICKY = st.lists(st.sampled_from(["a", "ab", "b", "a.b", "(a", "a)", "*", "\\", "é", "北京",
+                                  " ", "  ", "\n", "\t", "\u00a0", "\u2003", "\x1c", "-"]),
+                   max_size=40).map("".join)
+
+
+@given(TRICKY, TRICKY)
+def test_word_index_votes_as_the_regular_expression_did(quote: str, text: str) -> None:
+    assert passages._aligned_votes(quote, text) == regex_votes(quote, text)
+
+
+@given(st.lists(st.sampled_from(VOCABULARY), min_size=20, max_size=80), st.data())
+def test_word_index_votes_as_the_regular_expression_did_on_news_words(
+        words: list[str], data: st.DataObject) -> None:
+    text = data.draw(st.sampled_from([" ", "\n", "  "])).join(words)
+    quote = " ".join(data.draw(st.lists(st.sampled_from([*VOCABULARY, "Xinjiang"]),
+                                        min_size=1, max_size=14)))
+    assert passages._aligned_votes(quote, text) == regex_votes(quote, text)
+
+
+@given(TRICKY, TRICKY)
+def test_quick_ratio_is_difflibs(window: str, quote: str) -> None:
+    matcher = difflib.SequenceMatcher(None, window, quote, autojunk=False)
+    assert passages._quick_ratio(window, Counter(quote), len(quote)) == matcher.quick_ratio()
 
 
 def test_bounded_search_compares_few_windows_however_long_the_text(

@@ -7,7 +7,9 @@ tools import it from here."""
 from __future__ import annotations
 
 import difflib
+import functools
 import heapq
+import itertools
 import re
 from collections import Counter
 
@@ -34,6 +36,8 @@ def _plain(text: str) -> tuple[str, set[str]]:
 CANDIDATES = 4
 NEAR_TOP = 0.6
 _WORD_AFTER = re.compile(r"\S*\s+")
+_WORD = re.compile(r"\S+")
+_SPLIT = re.compile(r"(\S+)")
 
 
 def _next_start(text: str, s: int) -> int | None:
@@ -66,24 +70,43 @@ def _starts_near(text: str, at: int) -> tuple[int, ...]:
     return tuple(x for x in (before, after) if x is not None)
 
 
+@functools.lru_cache(maxsize=32)
+def _word_index(text: str) -> tuple[list[str], list[int], set[int]]:
+    """The text's words (runs of non-space characters) in order, where each starts, and
+    those starts as a set: made once per text (the last few texts are kept) by one split
+    and a running sum, both in C, so a missed quote looks its words up in the text's
+    words instead of searching the text with a regular expression of its own."""
+    parts = _SPLIT.split(text)  # space, word, space, ..., word, space
+    ends = list(itertools.accumulate(map(len, parts), initial=0))
+    starts = ends[1:len(parts):2]
+    return parts[1::2], starts, set(starts)
+
+
 def _aligned_votes(quote: str, text: str) -> Counter[int]:
     """Window start -> how many characters of the quote's words the text has where the
     window would put them: each occurrence in the text of a word of the quote votes,
     with its length, for the window that aligns it with its place in the quote (the
     word starts around that point). The passage a quote was copied from, a word or two
-    changed, gets the votes of all the others. The words are found by one regular
-    expression over the text, not word by word."""
+    changed, gets the votes of all the others. The words' occurrences are found in the
+    text's word index (`_word_index`)."""
     places: dict[str, list[int]] = {}
-    for m in re.finditer(r"\S+", quote):
+    for m in _WORD.finditer(quote):
         places.setdefault(m.group(), []).append(m.start())
     votes: Counter[int] = Counter()
     if not places:
         return votes
-    words = "|".join(re.escape(w) for w in sorted(places, key=len, reverse=True))
-    for m in re.finditer(rf"(?<!\S)(?:{words})(?!\S)", text):
-        for offset in places[m.group()]:
-            for start in _starts_near(text, m.start() - offset):
-                votes[start] += len(m.group())
+    words, starts, heads = _word_index(text)
+    for word, at in [(w, at) for w, at in zip(words, starts, strict=True) if w in places]:
+        weight = len(word)
+        for offset in places[word]:
+            start = at - offset
+            if start in heads:  # a word's first character: `_starts_near`'s answer
+                votes[start] += weight
+            elif start <= 0:
+                votes[0] += weight
+            else:
+                for near in _starts_near(text, start):
+                    votes[near] += weight
     return votes
 
 
@@ -111,11 +134,12 @@ def _best_window(quote: str, text: str) -> tuple[int, int, float]:
         s, _previous_start(text, s), _next_start(text, s)) if x is not None))
     matcher = difflib.SequenceMatcher(autojunk=False)
     matcher.set_seq2(quote)
+    counts = Counter(quote)
     for s in chosen:  # most shared words first: a good best early prunes the rest
         window = text[s: s + n]
         matcher.set_seq1(window)
         if not _may_beat(matcher.real_quick_ratio(), s, best) or not _may_beat(
-                matcher.quick_ratio(), s, best):
+                _quick_ratio(window, counts, n), s, best):
             continue
         ratio = matcher.ratio()
         if _may_beat(ratio, s, best):
@@ -128,6 +152,7 @@ def _slide(matcher: difflib.SequenceMatcher, text: str, best: tuple[int, int, fl
     """The best window, moved a word at a time while that makes it more alike (later or
     earlier), or as alike and earlier: a few more comparisons, at most CANDIDATES."""
     n = len(matcher.b)
+    counts = Counter(matcher.b)
     for _ in range(CANDIDATES):
         if best[2] == 0:
             break
@@ -136,7 +161,7 @@ def _slide(matcher: difflib.SequenceMatcher, text: str, best: tuple[int, int, fl
             if s is None:
                 continue
             matcher.set_seq1(text[s: s + n])
-            if _may_beat(matcher.quick_ratio(), s, best):
+            if _may_beat(_quick_ratio(matcher.a, counts, n), s, best):
                 ratio = matcher.ratio()
                 if _may_beat(ratio, s, best):
                     best, moved = (s, s + len(matcher.a), ratio), True
@@ -144,6 +169,18 @@ def _slide(matcher: difflib.SequenceMatcher, text: str, best: tuple[int, int, fl
         if not moved:
             break
     return best
+
+
+def _quick_ratio(window: str, quote_counts: Counter[str], n: int) -> float:
+    """difflib's `quick_ratio` of the window against the quote (n characters, counted in
+    quote_counts), the same number: twice the characters the two have in common, counted
+    with their repeats, over both lengths. Counted in C, not character by character."""
+    length = len(window) + n
+    if not length:
+        return 1.0
+    get = quote_counts.get
+    matches = sum([min(k, get(c, 0)) for c, k in Counter(window).items()])
+    return 2.0 * matches / length
 
 
 def _may_beat(ratio: float, start: int, best: tuple[int, int, float]) -> bool:
