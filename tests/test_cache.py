@@ -318,4 +318,4 @@ def test_an_entry_holds_plain_values(tmp_path: Path) -> None:
 
     raw = b"source: |\n  src-9001\ncoder: a\\b\nevents: []\n"  # \\: the precise path
     job = ("coding", raw, "coding/src-9001.yaml", "src-9001")
-    assert cache._decode("coding", cache._parse(job)) == parse_coding(*job[1:])
+    assert cache.decode("coding", cache._parse(job)) == parse_coding(*job[1:])

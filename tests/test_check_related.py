@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +124,7 @@ def count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_an_unchanged_repository_is_searched_from_the_index(
         scaled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = fresh_copy(scaled, tmp_path)
-    monkeypatch.setattr(related, "SETTLE_NS", 0)  # files just written count as settled
+    monkeypatch.setattr(cache, "SETTLED_NS", 0)  # files just written count as settled
     target = root / "coding" / "src-00011.yaml"
     before = related_names(root, target)
     seen = count_reads(monkeypatch)
@@ -139,7 +138,7 @@ def test_a_changed_file_is_never_searched_from_its_old_entry(
         scaled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         same_size_and_time: bool) -> None:
     root = fresh_copy(scaled, tmp_path)
-    monkeypatch.setattr(related, "SETTLE_NS", 0)
+    monkeypatch.setattr(cache, "SETTLED_NS", 0)
     target, other = root / "coding" / "src-00011.yaml", root / "coding" / "src-00070.yaml"
     assert other.name not in related_names(root, target)  # the index now holds `other`
     event = first_event(target)
@@ -159,22 +158,50 @@ def test_a_changed_file_is_never_searched_from_its_old_entry(
 
 def test_a_file_changed_within_a_clock_tick_is_read_again(
         scaled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A coarse clock: the times stay those of the last change whatever is written; a
-    file that had changed less than SETTLE_NS before it was indexed is read again."""
+    """A coarse clock: the signature stays the same whatever is written; a file that had
+    changed less than SETTLED_NS before it was indexed is read again."""
     root = fresh_copy(scaled, tmp_path)
-    tick = time.time_ns()
-    monkeypatch.setattr(related, "_stat", lambda p: [tick, tick, 0, 0, 0])
+    monkeypatch.setattr(cache, "signature", lambda info: "unchanged")
     target, other = root / "coding" / "src-00011.yaml", root / "coding" / "src-00070.yaml"
+    os.utime(other)  # changed just before it is indexed
     assert other.name not in related_names(root, target)
     other.write_text(other.read_text(encoding="utf-8") + f"# see {first_event(target)}\n",
                      encoding="utf-8")
     assert other.name in related_names(root, target)
 
 
+def test_an_edit_is_seen_by_checks_index_and_kept_for_validate(
+        scaled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """check's search and validate keep one index of file signatures (the parse cache's):
+    a file edited after both indexed it is read and hashed by check, which finds its new
+    mention and keeps its new row; the next validate then reads no file at all."""
+    root = fresh_copy(scaled, tmp_path)  # validate has indexed every file
+    monkeypatch.setattr(cache, "SETTLED_NS", 0)
+    target, other = root / "coding" / "src-00011.yaml", root / "coding" / "src-00070.yaml"
+    rel = "coding/src-00070.yaml"
+    assert other.name not in related_names(root, target)
+    other.write_text(other.read_text(encoding="utf-8") + f"# see {first_event(target)}\n",
+                     encoding="utf-8")
+    seen = count_reads(monkeypatch)
+    assert other.name in related_names(root, target)
+    assert seen == [rel]
+    store = cache.Store(root)
+    row = store.index([rel])[rel]
+    store.close()
+    assert row[1] == cache.signature(os.lstat(other))
+    assert row[3] == cache.digest("coding", rel, other.read_bytes())
+    validated: list[str] = []
+    real = cache.read_bytes
+    monkeypatch.setattr(cache, "read_bytes", lambda path, rel, *more: (
+        validated.append(rel), real(path, rel, *more))[1])
+    compile_repository(root, sibling_files(root, target))
+    assert validated == []
+
+
 def test_broken_index_entries_are_not_used(
         scaled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = fresh_copy(scaled, tmp_path)
-    monkeypatch.setattr(related, "SETTLE_NS", 0)
+    monkeypatch.setattr(cache, "SETTLED_NS", 0)
     target = root / "coding" / "src-00011.yaml"
     before = related_names(root, target)
     store = cache.Store(root)

@@ -23,11 +23,11 @@ bytes and its parse when the parse cache holds that; a file whose parse is not c
 searched in its bytes (its ids, and its countries' and places' words: the files that
 match are compiled, and their reports compared), without parsing the rest.
 
-Finding a file's key without reading it: its key is kept with its stat (times, size,
-inode), and used only while the stat is unchanged and the file had last changed at least
-`SETTLE_NS` before that stat was taken (a change within one tick of a coarse filesystem
-clock keeps the times: such a file is read again until it has settled). So an unchanged
-repository is searched from the store, and only changed files are read.
+Finding a file's key without reading it: the parse cache's index of file signatures
+(`cache.signed`, the one `validate` keeps: size, times, inode), which names a file's key
+while its signature is unchanged and it had settled when that was taken; any other file
+is read and hashed, and its row kept for the next reading, whichever command it is. So an
+unchanged repository is searched from the store, and only changed files are read.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ import contextlib
 import json
 import os
 import re
-import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -49,8 +48,7 @@ from gsi_events.compile.read import Coding, Report
 from gsi_events.compile.yamlio import read_bytes
 
 MENTION = re.compile(rb"\b(?:ev|src)-[0-9]{4,}\b")
-SETTLE_NS = 3_000_000_000  # more than any common filesystem's time step (FAT: 2 s)
-STAT, ENTRY = "related-stat:", "related-entry:"  # key prefixes in the cache's store
+ENTRY = "related-entry:"  # the key prefix of entries in the cache's store
 
 Mark = tuple[str, str, frozenset[Any], str | None]  # event, family, countries, place
 
@@ -114,14 +112,6 @@ def _rel(root: Path, path: Path) -> str:
         return path.as_posix()
 
 
-def _stat(path: Path) -> list[int] | None:
-    try:
-        s = os.stat(path)
-    except OSError:
-        return None
-    return [s.st_mtime_ns, s.st_ctime_ns, s.st_size, s.st_ino, s.st_dev]
-
-
 def _read(root: Path, path: Path) -> bytes | None:
     """A coding file's bytes, None for one that cannot be read (its own problem, reported
     when it is compiled): never a pipe, device or file outside the checkout."""
@@ -129,64 +119,52 @@ def _read(root: Path, path: Path) -> bytes | None:
     return raw
 
 
-def _known_keys(root: Path, files: Sequence[Path], store: cache.Store
-                ) -> tuple[dict[Path, str], dict[Path, bytes], dict[str, str]]:
-    """Each readable file's cache key: from its kept stat where it is unchanged and had
-    settled, else from its bytes (returned too); and the stat entries to keep."""
-    at = time.time_ns()  # before any stat: a change after it shows in the times
-    stats = {p: _stat(p) for p in files}
-    rels = {p: _rel(root, p) for p in files}
-    kept = store.get([STAT + rel for rel in rels.values()])
-    keys: dict[Path, str] = {}
-    raw: dict[Path, bytes] = {}
-    fresh: dict[str, str] = {}
-    for p in files:
-        rel, now = rels[p], stats[p]
-        with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
-            old = json.loads(kept.get(STAT + rel, "null"))
-            if (now is not None and old["stat"] == now and isinstance(old["key"], str)
-                    and old["at"] - max(now[0], now[1]) >= SETTLE_NS):
-                keys[p] = old["key"]
-                continue
-        data = _read(root, p)
-        if data is None:
-            continue
-        raw[p] = data
-        keys[p] = cache.digest("coding", rel, data)
-        if now is not None:
-            fresh[STAT + rel] = json.dumps({"stat": now, "at": at, "key": keys[p]})
-    return keys, raw, fresh
-
-
 def index(root: Path, files: Sequence[Path], store: cache.Store
           ) -> tuple[dict[Path, Entry], dict[Path, bytes]]:
     """Each readable file's entry (from the store by its key, else made and kept when the
-    parse cache holds the file's parse), and the bytes of those whose marks are unknown."""
-    keys, raw, fresh = _known_keys(root, files, store)
+    parse cache holds the file's parse), and the bytes of those whose marks are unknown.
+    A file's key is the parse cache's stat index's where that trusts it (`cache.signed`),
+    else its bytes are read and hashed, and its index row kept for the next reading."""
+    known = cache.signed(root, [("coding", p) for p in files], store)
+    keys: dict[Path, str] = {}
+    raw: dict[Path, bytes] = {}
+    read: list[int] = []  # positions in files of those read and hashed here
+
+    def hashed(i: int, p: Path) -> bool:
+        data = _read(root, p)
+        if data is None:
+            return False
+        raw[p], keys[p] = data, cache.digest("coding", known.rels[i], data)
+        known.keys[i] = keys[p]
+        read.append(i)
+        return True
+
+    for i, p in enumerate(files):
+        if (key := known.keys[i]) is not None:
+            keys[p] = key
+        else:
+            hashed(i, p)
     kept = store.get([ENTRY + k for k in keys.values()])
     out: dict[Path, Entry] = {}
     for p, key in keys.items():
         with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
             out[p] = Entry.load(kept[ENTRY + key])
     del kept
-    for p in [p for p in keys if p not in out and p not in raw]:  # known by stat alone
-        data = _read(root, p)
-        if data is not None:
-            rel, was = _rel(root, p), keys[p]
-            raw[p], keys[p] = data, cache.digest("coding", rel, data)
-            if keys[p] != was:  # not what its stat said: read it again next time
-                fresh[STAT + rel] = "null"
+    for i, p in enumerate(files):  # known by the index alone, with no entry: read them
+        if p in keys and p not in out and p not in raw and not hashed(i, p):
+            del keys[p]
     todo = [p for p in keys if p not in out and p in raw]
     parses = store.get([keys[p] for p in todo])  # the parse cache's, of exactly these bytes
     unknown: dict[Path, bytes] = {}
+    fresh: dict[str, str] = {}
     for p in todo:
-        with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
-            out[p] = entry(raw[p], cache._decode("coding", parses[keys[p]])[0])
+        with contextlib.suppress(*cache.CORRUPT):
+            out[p] = entry(raw[p], cache.decode("coding", parses[keys[p]])[0])
             with contextlib.suppress(TypeError, ValueError):  # a value JSON cannot hold
                 fresh[ENTRY + keys[p]] = out[p].dump()
             continue
         out[p], unknown[p] = Entry(mentions(raw[p])), raw[p]
-    store.put(fresh)
+    store.put(fresh, known.rows(read))
     return out, unknown
 
 

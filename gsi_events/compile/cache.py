@@ -35,7 +35,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -286,7 +286,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _decode(kind: str, entry: bytes) -> Any:
+def decode(kind: str, entry: bytes) -> Any:
     """An entry's result (ParsedSource, or (Coding | None, problems)); raises one of
     `CORRUPT` on an entry this module did not write."""
     d = marshal.loads(entry)
@@ -440,40 +440,67 @@ def read_files(root: Path, items: Sequence[tuple[str, Path]], store: Store,
         yield kind, path, result, problems
 
 
+class Signed:
+    """What the stat index says of some files before any is read: each one's path below
+    root (`rels`), its signature (`signatures`, of each regular file inside the checkout,
+    taken before reading it), and the key of its entry where the index names one and the
+    file's signature is unchanged and was settled (`keys`; None: read and hash it)."""
+
+    def __init__(self, root: Path, items: Sequence[tuple[str, Path]], store: Store,
+                 links: Realpaths) -> None:
+        self.started = _now_ns()
+        self.kinds = [kind for kind, _ in items]
+        prefix = f"{root}{os.sep}"
+        self.rels = [text[len(prefix):].replace(os.sep, "/")
+                     if (text := str(path)).startswith(prefix)
+                     else path.relative_to(root).as_posix() for _, path in items]
+        index = store.index(self.rels)
+        self.keys: list[str | None] = [None] * len(items)
+        self.signatures: dict[int, str] = {}
+        for i, (kind, path) in enumerate(items):
+            try:
+                info: os.stat_result | None = os.lstat(path)
+            except OSError:
+                info = None
+            if (info is not None and stat.S_ISREG(info.st_mode)
+                    and links.outside(path, info) is None):
+                self.signatures[i] = signature(info)
+                row = index.get(self.rels[i])
+                if row is not None and row[:2] == (kind, self.signatures[i]) and trusted(
+                        info.st_mtime_ns, info.st_ctime_ns, row[2]):
+                    self.keys[i] = row[3]
+
+    def rows(self, read: Iterable[int]) -> list[tuple[str, str, str, int, str]]:
+        """The index rows of these files, read and hashed in this reading (their `keys`
+        set from their bytes): for `Store.put`. A row may name an entry the store does
+        not hold; a reading that finds none reads the file."""
+        return [(self.rels[i], self.kinds[i], self.signatures[i], self.started, key)
+                for i in read if i in self.signatures and (key := self.keys[i]) is not None]
+
+
+def signed(root: Path, items: Sequence[tuple[str, Path]], store: Store,
+           links: Realpaths | None = None) -> Signed:
+    """What the stat index says of these (kind, path) files (`Signed`): the one index of
+    file signatures, used by every reading (`read_all`, and `check`'s search of related
+    files, gsi_events.coders.related)."""
+    return Signed(root, items, store, links or Realpaths(root))
+
+
 def read_all(root: Path, items: Sequence[tuple[str, Path]], store: Store,
              links: Realpaths | None = None
              ) -> Iterator[tuple[str, Path, str, Any, list[Problem]]]:
     """(kind, path, rel, result, problems) of each (kind, path) in order, kind "source"
-    or "coding", rel the path below root: the result of `_decode`, or None with the
+    or "coding", rel the path below root: the result of `decode`, or None with the
     problems of a file that cannot be read at all. A regular file whose signature is the
     one the store's index holds, and was settled when that was taken (`trusted`), is not
     read: its entry's key is the index's; any other file is read and hashed. One call
     for all files: one worker for those not in the cache."""
-    started = _now_ns()
     links = links or Realpaths(root)
-    prefix = f"{root}{os.sep}"
-    rels = [text[len(prefix):].replace(os.sep, "/") if (text := str(path)).startswith(prefix)
-            else path.relative_to(root).as_posix() for _, path in items]
-    index = store.index(rels)
-    keys: list[str | None] = [None] * len(items)  # None: a file that cannot be read
-    sigs: dict[int, str] = {}  # of the regular files read, taken before reading them
+    known = signed(root, items, store, links)
+    rels, keys = known.rels, known.keys  # keys: None for a file that cannot be read
     raws: dict[int, bytes] = {}
     unreadable: list[list[Problem]] = [[]] * len(items)
-    unsure: list[int] = []  # files whose index row is not trusted
-    for i, (kind, path) in enumerate(items):
-        try:
-            info: os.stat_result | None = os.lstat(path)
-        except OSError:
-            info = None
-        if info is not None and stat.S_ISREG(info.st_mode) and links.outside(path, info) is None:
-            sigs[i] = signature(info)
-            row = index.get(rels[i])
-            if row is not None and row[:2] == (kind, sigs[i]) and trusted(
-                    info.st_mtime_ns, info.st_ctime_ns, row[2]):
-                keys[i] = row[3]
-                continue
-        unsure.append(i)
-    del index
+    unsure = [i for i, key in enumerate(keys) if key is None]  # not trusted: read them
 
     def read(i: int) -> None:
         kind, path = items[i]
@@ -497,11 +524,10 @@ def read_all(root: Path, items: Sequence[tuple[str, Path]], store: Store,
                        _parse_all([(items[i][0], raws[i], rels[i], items[i][1].stem)
                                    for i in todo]), strict=True))
     raws.clear()  # the files' bytes: not held while the tables are built
-    store.put(entries, [(rels[i], items[i][0], sigs[i], started, keys[i]) for i in
-                        (*unsure, *sorted(again)) if i in sigs and keys[i] is not None])
+    store.put(entries, known.rows((*unsure, *sorted(again))))
     for i in todo:
         key = keys[i]
-        results[key] = _decode(items[i][0], entries.pop(key))
+        results[key] = decode(items[i][0], entries.pop(key))
     _DATES.clear()
     for i, (kind, path) in enumerate(items):
         key = keys[i]
@@ -515,7 +541,7 @@ def _found(store: Store, items: Sequence[tuple[str, Path]], keys: Sequence[str |
     results: dict[str, Any] = {}
     for key, entry in store.each(list(kinds)):
         with contextlib.suppress(*CORRUPT):
-            results[key] = _decode(kinds[key], entry)
+            results[key] = decode(kinds[key], entry)
     return results
 
 
