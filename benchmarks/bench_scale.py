@@ -8,7 +8,8 @@ Each measurement runs in a fresh Python process (started by this script) that ru
 in each stage: reading (the files, YAML and typing), merging (reports into tables),
 validation (table and report rules, cross-file rules), quotes (finding quotes and
 explaining misses, inside merging and validation), hashing (sha256, inside reading and
-validation), agreement (build only) and writing (Parquet and CSV, build only). Stages
+validation), duplicates (the probable-duplicate warnings of validate and check),
+agreement (build only) and writing (Parquet and CSV, build only). Stages
 nest, so they do not add up to the total. This script reads the child's peak memory
 (maximum resident set) and whole-process wall time (imports included) from the
 operating system, and its CPU time (user + system: steadier than wall time on a busy
@@ -66,6 +67,7 @@ STAGES: dict[str, list[tuple[str, str]]] = {
     "quotes": [("gsi_events.compile.merge", "locate"),
                ("gsi_events.compile.validate.passages", "explain_miss")],
     "hashing": [("gsi_events.loading", "sha256"), ("gsi_events.compile.cache", "digest")],
+    "duplicates": [("gsi_events.coders.duplicates", "probable_duplicates")],
     "agreement": [("gsi_events.release.publish", "quality")],
     "writing": [("gsi_events.release.parquet", "parquet_bytes"),
                 ("gsi_events.release.parquet", "csv_bytes")],
