@@ -4,6 +4,7 @@ that `gsi_events.compile.pipeline.compile_repository` reads."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,7 +61,7 @@ class Dataset:
         return f"coding/{stem}.yaml"
 
     def rendered(self, stem: str) -> str:
-        return dump_yaml(self._with_nulls(self.codings[stem]))
+        return render(self._with_nulls(self.codings[stem]))
 
     def line_of_report(self, stem: str, index: int) -> int:
         """1-based line of the `- event:` entry of a report in its rendered file."""
@@ -78,13 +79,13 @@ class Dataset:
     def files(self) -> dict[str, bytes | None]:
         out: dict[str, bytes | None] = {}
         for sid, rec in sorted(self.sources.items()):
-            out[f"archive/{sid}.yaml"] = dump_yaml(self._with_nulls(rec)).encode()
+            out[f"archive/{sid}.yaml"] = render(self._with_nulls(rec)).encode()
         for sid, raw in sorted(self.texts.items()):
             out[f"archive/{sid}.txt"] = raw
         for stem in sorted(self.codings):
             out[self.coding_path(stem)] = self.rendered(stem).encode()
         if self.retired is not None:
-            out["coding/retired.yaml"] = dump_yaml(self.retired).encode()
+            out["coding/retired.yaml"] = render(self.retired).encode()
         out.update(self.raw)
         return out
 
@@ -104,6 +105,65 @@ class Dataset:
 
     def copy(self) -> Dataset:
         return copy.deepcopy(self)
+
+
+# --- rendering, remembered ---------------------------------------------------------------
+# A dataset is written many times over with most of its files unchanged (every rule broken
+# in one base dataset, a file rendered again to find a report's line), and ruamel.yaml's
+# writer is by far the dearest step of writing it. The text of data made only of plain
+# values is kept, keyed by those values with their types, so the same data never renders
+# differently; anything else (a str subclass, an object of a mutation's making) is
+# rendered afresh every time.
+
+_RENDERED: dict[Any, str] = {}
+_RENDERED_MAX = 4096  # texts kept; the oldest half is dropped when full
+_NO_KEY = object()
+_SCALARS = {str: "s", int: "i", bool: "b", type(None): "n", dt.date: "d", dt.datetime: "t"}
+
+
+def render(data: Any) -> str:
+    """dump_yaml(data), remembered for data of plain values (see above)."""
+    key = _key(data, 0)
+    if key is _NO_KEY:
+        return dump_yaml(data)
+    text = _RENDERED.get(key)
+    if text is None:
+        text = dump_yaml(data)
+        if len(_RENDERED) >= _RENDERED_MAX:
+            for old in list(_RENDERED)[:_RENDERED_MAX // 2]:
+                del _RENDERED[old]
+        _RENDERED[key] = text
+    return text
+
+
+def _key(data: Any, depth: int) -> Any:
+    """The data as nested tuples, each value with its exact type (True is not 1, 0.0 is
+    not -0.0, a date is not its text); _NO_KEY for anything else, or nesting too deep."""
+    kind = data.__class__
+    tag = _SCALARS.get(kind)
+    if tag is not None:
+        return (tag, data)
+    if kind is float:
+        return ("f", repr(data))
+    if depth > 50:
+        return _NO_KEY
+    if kind is dict:
+        items = []
+        for k, v in data.items():
+            kk, vv = _key(k, depth + 1), _key(v, depth + 1)
+            if kk is _NO_KEY or vv is _NO_KEY:
+                return _NO_KEY
+            items.append((kk, vv))
+        return ("m", tuple(items))
+    if kind is list or kind is tuple:
+        out = []
+        for v in data:
+            vv = _key(v, depth + 1)
+            if vv is _NO_KEY:
+                return _NO_KEY
+            out.append(vv)
+        return ("l" if kind is list else "u", tuple(out))
+    return _NO_KEY
 
 
 def _nulls(data: Any) -> Any:
