@@ -129,14 +129,19 @@ def test_edge_cases_read_the_same(text: str) -> None:
 
 
 def run_mutation_case(rule_id: str, fast: bool, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    from test_rules import base
+    """The problems of the rule's mutation of test_rules' base dataset, read with the fast
+    path on or off. Each reader writes its cases into a folder of its own whose parse
+    cache is kept from case to case (test_rules.scratch): the files a mutation left as
+    they were are those the same reader parsed for an earlier case (the cache's key does
+    not say which reader parsed a file, so the two never share one)."""
+    from test_rules import base, emptied, scratch
 
     with monkeypatch.context() as m:
         if not fast:
             m.setattr(fastyaml, "load", lambda text: fastyaml.UNSURE)
         case, _ = testing.mutate(rule_id, base(), testing.minimal)
-        with tempfile.TemporaryDirectory() as tmp:
-            return [str(p) for p in testing.run_case(case, Path(tmp))]
+        root = emptied(scratch("fast" if fast else "precise"))
+        return [str(p) for p in testing.run_case(case, root)]
 
 
 @pytest.mark.parametrize("rule_id", testing.parse_rule_ids())

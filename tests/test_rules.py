@@ -13,8 +13,10 @@ anywhere without a mutation that exercises it fails `test_rule_coverage_is_compl
 
 from __future__ import annotations
 
+import atexit
 import functools
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gsi_events import testing
-from gsi_events.compile import schema
+from gsi_events.compile import cache, schema
 from gsi_events.compile.validate.rules.context import RULES
 
 RULE_IDS = testing.rule_ids()
@@ -38,11 +40,35 @@ def base() -> testing.Dataset:
 
 
 @functools.cache
+def scratch(name: str = "rules") -> Path:
+    """The one folder (of that name) every broken case of this process is written into,
+    one after the other (tests/test_fast_yaml.py keeps one per reader). Each case's files
+    are written afresh (everything else there is removed first), and the parse cache
+    beside them is kept, as in a coder's checkout: the files a mutation left as they were
+    are found in the cache by their bytes instead of being parsed again, and the file it
+    changed is parsed (a cache hit gives what parsing gives: tests/test_cache.py)."""
+    path = Path(tempfile.mkdtemp(prefix=f"gsi-{name}-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+def emptied(root: Path) -> Path:
+    """root with nothing left in it but the parse cache."""
+    for child in root.iterdir():
+        if child.name == cache.CACHE_DIR:
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+    return root
+
+
+@functools.cache
 def broken(rule_id: str) -> tuple[testing.Target, tuple[Any, ...]]:
     """Break rule_id in the base dataset: where the problem must point, and the problems."""
     case, target = testing.mutate(rule_id, base(), testing.minimal)
-    with tempfile.TemporaryDirectory() as tmp:
-        problems = tuple(testing.run_case(case, Path(tmp), rule_id))
+    problems = tuple(testing.run_case(case, emptied(scratch()), rule_id))
     return target, problems
 
 
