@@ -34,7 +34,8 @@ from pathlib import Path
 from gsi_events.problems import Problem, ProblemsFound, Rules
 
 LOCK_FILE = ".gsi-events.lock"  # in the checkout's root; gitignored
-LOCK_WAIT = 30.0  # seconds a command waits for another to finish
+LOCK_WAIT = 120.0  # seconds a command waits for another to finish (a release of a large
+# checkout on a busy machine holds the lock for a minute or more)
 
 try:  # POSIX; elsewhere commands run unlocked
     import fcntl
