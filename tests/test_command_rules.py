@@ -14,7 +14,6 @@ without a scenario here (or an exemption saying why none can be built) fails it.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -33,6 +32,7 @@ from conftest import snapshot
 from gsi_events import cli, fileops
 from gsi_events.coders import archive
 from gsi_events.integrity import CITATION_FILE, release_path
+from gsi_events.loading import sha256
 from gsi_events.problems import Problem, ProblemsFound, Rules
 from gsi_events.release import committed
 from gsi_events.release.publish import citation_text
@@ -120,14 +120,19 @@ def resign(folder: Path) -> None:
     datapackage.json shows only in what the datapackage says."""
     names = sorted(p.name for p in folder.iterdir() if p.name != "SHA256SUMS")
     (folder / "SHA256SUMS").write_text("".join(
-        f"{hashlib.sha256((folder / n).read_bytes()).hexdigest()}  {n}\n" for n in names))
+        f"{sha256((folder / n).read_bytes())}  {n}\n" for n in names))
+
+
+def write_datapackage(folder: Path, text: str) -> None:
+    """Replace a release's datapackage.json and sign it, so only its content is wrong."""
+    (folder / "datapackage.json").write_text(text)
+    resign(folder)
 
 
 def edit_datapackage(folder: Path, edit: Callable[[dict[str, Any]], Any]) -> None:
     dp = json.loads((folder / "datapackage.json").read_text())
     edit(dp)
-    (folder / "datapackage.json").write_text(json.dumps(dp, indent=2))
-    resign(folder)
+    write_datapackage(folder, json.dumps(dp, indent=2))
 
 
 def resource(dp: dict[str, Any], path: str) -> dict[str, Any]:
@@ -392,17 +397,13 @@ def _(kit: Kit) -> Run:
 
 @scenario("release.datapackage_json", release_path("0.1.0", "datapackage.json"))
 def _(kit: Kit) -> Run:
-    folder = kit.releases() / V
-    (folder / "datapackage.json").write_text('{"version": "0.1.0",')
-    resign(folder)
+    write_datapackage(kit.releases() / V, '{"version": "0.1.0",')
     return verify(kit)
 
 
 @scenario("release.datapackage_json:not_an_object", release_path("0.1.0", "datapackage.json"))
 def _(kit: Kit) -> Run:
-    folder = kit.releases() / V
-    (folder / "datapackage.json").write_text("[]")
-    resign(folder)
+    write_datapackage(kit.releases() / V, "[]")
     return verify(kit)
 
 
