@@ -12,6 +12,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 from _release_support import candidate, run, writable_copy
+from frictionless import Package
 
 from gsi_events.compile import schema
 from gsi_events.release import datapackage
@@ -63,3 +64,14 @@ def test_frictionless_catches_a_broken_foreign_key(tmp_path: Path) -> None:
     report = json.loads(out.stdout)
     errors = [(t["name"], e["type"]) for t in report["tasks"] for e in t["errors"]]
     assert errors == [("events", "foreign-key")]
+
+
+def test_frictionless_descriptor_check_catches_a_bad_schema() -> None:
+    """The descriptor-only check run on every published release is not vacuous: a primary
+    key naming no field, and an enum that is not a list, are each reported."""
+    dp = json.loads((candidate() / "v0.1.0" / "datapackage.json").read_text())
+    assert list(Package.metadata_validate(dp)) == []
+    dp["resources"][0]["schema"]["primaryKey"] = ["no_such_field"]
+    dp["resources"][1]["schema"]["fields"][0]["constraints"] = {"enum": "x"}
+    assert sorted(e.type for e in Package.metadata_validate(dp)) == ["field-error",
+                                                                      "schema-error"]
