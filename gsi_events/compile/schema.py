@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from gsi_events import paths
+from gsi_events.compile.schema_cache import descriptors
 
 # The order tables are built, validated and documented in.
 TABLES: tuple[str, ...] = (
@@ -216,8 +217,7 @@ def read_descriptor(path: Path) -> dict[str, Any]:
 @functools.cache
 def schemas() -> dict[str, TableSchema]:
     """All table schemas, keyed by table name, in TABLES order."""
-    folder = paths.schema_dir()
-    return {name: _table(read_descriptor(folder / f"{name}.yaml")) for name in TABLES}
+    return {name: _table(d) for name, d in descriptors(paths.schema_dir(), TABLES).items()}
 
 
 def table(name: str) -> TableSchema:
