@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from gsi_events import paths
+from gsi_events import imports, paths
 from gsi_events.problems import render_problems
 
 
@@ -92,6 +92,7 @@ def _root_of(ctx: click.Context) -> Path | None:
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Build, check and publish the gsi_events dataset."""
+    imports.hide_unused()  # this process is the command's: pandera without pandas
 
 
 @main.command()

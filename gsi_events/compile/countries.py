@@ -7,11 +7,16 @@ start under pandas 3, and the table is all we need).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
+import importlib.util
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
 
 
 @functools.cache
@@ -32,9 +37,8 @@ def names() -> dict[str, str]:
 @functools.cache
 def gw_codes() -> dict[str, int]:
     """ISO3 -> Gleditsch-Ward state code, where the system has one."""
-    table = resources.files("country_converter").joinpath("country_data.tsv")
     out: dict[str, int] = {}
-    with table.open(encoding="utf-8") as f:
+    with _country_data().open(encoding="utf-8") as f:
         for row in csv.DictReader(f, delimiter="\t"):
             code = (row.get("GWcode") or "").strip()
             if code.isdigit():
@@ -42,11 +46,29 @@ def gw_codes() -> dict[str, int]:
     return out
 
 
+def _country_data() -> Traversable:
+    """country_converter's table, found without importing the package: its __init__
+    imports pandas (0.3 s), which nothing else here needs."""
+    spec = importlib.util.find_spec("country_converter")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / "country_data.tsv"
+        if path.is_file():
+            return path
+    return resources.files("country_converter").joinpath("country_data.tsv")
+
+
 @functools.cache
 def iso639_1_codes() -> frozenset[str]:
     import pycountry
 
-    return frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
+    db = pycountry.languages
+    with contextlib.suppress(AttributeError, KeyError, OSError, TypeError, ValueError):
+        if not db._is_loaded:  # its file as pycountry reads it (`Database._load`), without
+            # making an object and index entries of each of its 8,000 languages (0.1 s)
+            with open(db.filename, encoding="utf-8") as f:
+                return frozenset(e["alpha_2"] for e in json.load(f)[db.root_key]
+                                 if "alpha_2" in e)
+    return frozenset(lang.alpha_2 for lang in db if hasattr(lang, "alpha_2"))
 
 
 @functools.cache

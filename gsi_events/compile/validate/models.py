@@ -12,13 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pandera.polars as pa
 import polars as pl
-from pandera.api.polars.types import PolarsData
 
 from gsi_events.compile import countries, schema
 from gsi_events.compile.schema import Field, TableSchema
 from gsi_events.compile.typemaps import polars_dtype
+from gsi_events.compile.validate.engine import PolarsData, pa
 from gsi_events.compile.validate.rules.context import RULES, Context
 from gsi_events.problems import shown
 

@@ -6,12 +6,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import pandera.polars as pa
 import polars as pl
 
 from gsi_events.compile import schema
 from gsi_events.compile.read import Report, SourceRecord
 from gsi_events.compile.rows import Places, Provenance, columns_frame, evidence_row
+from gsi_events.compile.validate.engine import pa
 from gsi_events.compile.validate.models import FIELD_CHECKS, key_says, model, report_model
 from gsi_events.compile.validate.rules.across import quote_needs
 from gsi_events.compile.validate.rules.context import EXPLAIN, Context
