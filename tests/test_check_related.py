@@ -4,6 +4,7 @@ repository finds: the same problems and the same probable duplicates."""
 
 from __future__ import annotations
 
+import marshal
 import os
 import re
 import shutil
@@ -229,3 +230,18 @@ def test_check_without_cached_parses(scaled: Path, tmp_path: Path, n: int,
         assert found_for(check_file(root, path)[0], rel) == whole
     check_file(root, root / "coding" / "src-00001.yaml")
     assert found_for(check_file(root, path)[0], rel) == whole
+
+
+def test_an_entry_is_read_back_as_written_and_a_broken_one_raises() -> None:
+    e = related.Entry({"src-0002", "ev-0001"}, (("ev-0001", "agreement", ("KAZ", 4), None),
+                                                ("ev-0002", "training", (), "astana")))
+    back = related.Entry.load(e.dump())
+    assert back.ids == ("ev-0001", "src-0002")
+    assert back.marks == (("ev-0001", "agreement", ("KAZ", 4), None),
+                          ("ev-0002", "training", (), "astana"))
+    assert related.Entry.load(related.Entry({"ev-0001"}).dump()).marks == ()
+    for broken in (e.dump()[1:], e.dump()[:-1], b"", marshal.dumps([1, 2]),
+                   marshal.dumps((("ev-0001",), (("ev-0001", "x", ["KAZ"], None),))),
+                   marshal.dumps(((1,), ())), marshal.dumps((("ev-0001",), ((1, 2),)))):
+        with pytest.raises((ValueError, EOFError, TypeError)):
+            related.Entry.load(broken)

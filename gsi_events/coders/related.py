@@ -33,11 +33,11 @@ unchanged repository is searched from the store, and only changed files are read
 from __future__ import annotations
 
 import contextlib
-import json
+import marshal
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,29 +50,33 @@ from gsi_events.compile.yamlio import read_bytes
 MENTION = re.compile(rb"\b(?:ev|src)-[0-9]{4,}\b")
 ENTRY = "related-entry:"  # the key prefix of entries in the cache's store
 
-Mark = tuple[str, str, frozenset[Any], str | None]  # event, family, countries, place
+Mark = tuple[str, str, tuple[Any, ...], str | None]  # event, family, countries, place
 
 
 @dataclass
 class Entry:
     """What one coding file says for the search; marks None: not known (its parse is not
-    cached), search its bytes."""
+    cached), search its bytes. Kept as the marshal of plain tuples (data, never code),
+    which a check reads back for every file: no conversion per value."""
 
-    ids: set[str] = field(default_factory=set)
-    marks: list[Mark] | None = None
+    ids: Collection[str] = field(default_factory=set)
+    marks: tuple[Mark, ...] | None = None
 
-    def dump(self) -> str:
-        return json.dumps({"ids": sorted(self.ids), "marks": [
-            [e, f, sorted(c, key=repr), p] for e, f, c, p in self.marks or ()]},
-                          ensure_ascii=False, separators=(",", ":"))
+    def dump(self) -> bytes:
+        """Raises ValueError for a value marshal cannot hold."""
+        return marshal.dumps((tuple(sorted(self.ids)), tuple(
+            (e, f, tuple(sorted(c, key=repr)), p) for e, f, c, p in self.marks or ())))
 
     @classmethod
-    def load(cls, text: str) -> Entry:
-        """Raises ValueError, KeyError or TypeError on text `dump` did not write."""
-        d = json.loads(text)
-        return cls({str(i) for i in d["ids"]},
-                   [(str(e), str(f), frozenset(c), None if p is None else str(p))
-                    for e, f, c, p in d["marks"]])
+    def load(cls, data: bytes) -> Entry:
+        """Raises ValueError, EOFError or TypeError on data `dump` did not write."""
+        ids, marks = marshal.loads(data)
+        if not (ids.__class__ is tuple and marks.__class__ is tuple
+                and all(i.__class__ is str for i in ids)
+                and all(m.__class__ is tuple and len(m) == 4 and m[2].__class__ is tuple
+                        for m in marks)):
+            raise ValueError("not an entry")
+        return cls(ids, marks)
 
 
 def _reports(codings: Iterable[Coding]) -> Iterable[Report]:
@@ -98,8 +102,9 @@ def entry(raw: bytes, coding: Coding | None) -> Entry:
     marks = []
     for r in _reports([coding] if coding is not None else []):
         codes, place = _marks(r)
-        marks.append((r.event_id, family(str(r.fields.get("action"))), frozenset(codes), place))
-    return Entry(mentions(raw), marks)
+        marks.append((r.event_id, family(str(r.fields.get("action"))),
+                      tuple(sorted(codes, key=repr)), place))
+    return Entry(mentions(raw), tuple(marks))
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -147,7 +152,7 @@ def index(root: Path, files: Sequence[Path], store: cache.Store
     kept = store.get([ENTRY + k for k in keys.values()])
     out: dict[Path, Entry] = {}
     for p, key in keys.items():
-        with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
+        with contextlib.suppress(ValueError, KeyError, TypeError, EOFError):
             out[p] = Entry.load(kept[ENTRY + key])
     del kept
     for i, p in enumerate(files):  # known by the index alone, with no entry: read them
@@ -156,11 +161,11 @@ def index(root: Path, files: Sequence[Path], store: cache.Store
     todo = [p for p in keys if p not in out and p in raw]
     parses = store.get([keys[p] for p in todo])  # the parse cache's, of exactly these bytes
     unknown: dict[Path, bytes] = {}
-    fresh: dict[str, str] = {}
+    fresh: dict[str, bytes] = {}
     for p in todo:
         with contextlib.suppress(*cache.CORRUPT):
             out[p] = entry(raw[p], cache.decode("coding", parses[keys[p]])[0])
-            with contextlib.suppress(TypeError, ValueError):  # a value JSON cannot hold
+            with contextlib.suppress(ValueError):  # a value marshal cannot hold
                 fresh[ENTRY + keys[p]] = out[p].dump()
             continue
         out[p], unknown[p] = Entry(mentions(raw[p])), raw[p]
@@ -241,7 +246,7 @@ def _duplicate_candidates(rel: Related, events: set[str]) -> set[str]:
         rel.take(p for p, data in rel.unknown.items() if p not in rel.chosen
                  and any(w.search(data) for w in [*words, *look]))
     out = {event for e in rel.index.values() for event, fam, c, place in e.marks or ()
-           if fam in families and (c & codes or place in places)}
+           if fam in families and (not codes.isdisjoint(c) or place in places)}
     for p in rel.unknown.keys() & rel.codings.keys():
         for r in _reports([rel.codings[p]]):
             c, place = _marks(r)
