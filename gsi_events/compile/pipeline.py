@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,14 +32,34 @@ def compile_repository(root: Path, coding_files: Sequence[Path] | None = None,
                        source_ids: Iterable[str] | None = None) -> Compiled:
     """Read, merge and validate everything below root (only `coding_files` and the
     source records `source_ids` when given). Writes nothing but the parse cache."""
-    return compile_read(read_repository(root, coding_files, source_ids=source_ids))
+    with collections_paused():
+        return compile_read(read_repository(root, coding_files, source_ids=source_ids))
 
 
 def compile_read(repo: Repository) -> Compiled:
     """Merge and validate what was read: the tables, and every report on its own."""
-    tables = build_tables(repo)
-    problems = repo.problems + table_problems(repo, tables) + report_problems(repo, tables)
-    return Compiled(repo=repo, tables=tables, problems=sorted(set(problems)))
+    with collections_paused():
+        tables = build_tables(repo)
+        problems = (repo.problems + table_problems(repo, tables)
+                    + report_problems(repo, tables))
+        return Compiled(repo=repo, tables=tables, problems=sorted(set(problems)))
+
+
+@contextlib.contextmanager
+def collections_paused() -> Iterator[None]:
+    """Python's cycle collector off while a compile runs, as it was after. A compile makes
+    about a million objects that live until it ends (the reports read, the rows merged),
+    and every collection of the oldest generation walks all of them: about a quarter of
+    a warm `validate`'s CPU at 10,000 sources, for a few megabytes of cycles freed.
+    Memory is still freed by reference counting; cycles wait for the next collection."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def table_problems(repo: Repository, tables: Tables) -> list[Problem]:
