@@ -259,6 +259,11 @@ def _merge(event_id: str, ordered: list[Report], sources: dict[str, SourceRecord
     event: dict[str, Any] = {}
     for (unit, fields), (_, rule, names, pick) in zip(units(), _unit_names(), strict=True):
         values = [tuple(map(r.fields.get, names)) for r in ordered]
+        if values.count(values[0]) == len(values):
+            # every report says the same (most units): any rule takes these values, and
+            # no report disagrees with them
+            event.update(zip(names, values[0], strict=True))
+            continue
         c = _choose(rule, fields, values)
         chosen = ordered[c]
         event.update(zip(names, values[c], strict=True))
