@@ -5,10 +5,12 @@ parses that file only."""
 
 from __future__ import annotations
 
+import marshal
 import os
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -16,7 +18,7 @@ from conftest import seed_copy
 from test_bad_input import CORPUS, lay_over
 
 from gsi_events.cli import main
-from gsi_events.compile import cache
+from gsi_events.compile import cache, crossfile
 from gsi_events.compile.pipeline import compile_repository
 
 DB = Path(cache.CACHE_DIR) / cache.DATABASE
@@ -159,6 +161,65 @@ def test_worker_processes_give_the_same_results(
     serial = uncached(fixture_repo, monkeypatch)
     monkeypatch.setattr(cache, "PARALLEL_FROM", 1)
     assert problems(fixture_repo) == serial
+
+
+def wording_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The coding files whose reports' wording is checked afresh from now on (paths)."""
+    done: list[str] = []
+    real = crossfile.evidence_wording
+
+    def counted(r: Any, language: str) -> Any:
+        done.append(r.file)
+        return real(r, language)
+
+    monkeypatch.setattr(crossfile, "evidence_wording", counted)
+    return done
+
+
+def test_wording_problems_are_kept_by_file_and_language(
+        fixture_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wording problems of a coding file (evidence written as a number or date) are
+    kept by its entry and its source's language: a warm run checks no wording and says
+    what checking says; a changed language or file is checked again."""
+    record = fixture_repo / "archive" / "src-9004.yaml"
+    coding = fixture_repo / "coding" / "src-9004.yaml"
+    assert problems(fixture_repo) == uncached(fixture_repo, monkeypatch) == []
+    checked = wording_checks(monkeypatch)
+    assert problems(fixture_repo) == [] and checked == []
+    # in Chinese, "twenty" and "on Monday" are not read as a number and a date
+    record.write_bytes(record.read_bytes().replace(b"language: en", b"language: zh"))
+    other_language = problems(fixture_repo)
+    assert set(checked) == {"coding/src-9004.yaml"}
+    assert any("evidence.count_written" in p for p in other_language)
+    assert other_language == uncached(fixture_repo, monkeypatch)
+    checked.clear()
+    assert problems(fixture_repo) == other_language and checked == []
+    checked.clear()
+    coding.write_bytes(coding.read_bytes().replace(b"handed twenty", b"handed 20"))
+    count_in_digits = problems(fixture_repo)
+    assert set(checked) == {"coding/src-9004.yaml"}
+    assert not any("evidence.count_written" in p for p in count_in_digits)
+    assert count_in_digits != [] and count_in_digits == uncached(fixture_repo, monkeypatch)
+
+
+def test_a_corrupt_derived_result_is_made_again(
+        fixture_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lay_over(fixture_repo, CORPUS / "count_note_without_number")
+    before = problems(fixture_repo)
+    assert any("evidence.count_written" in p for p in before)
+    with sqlite3.connect(fixture_repo / DB) as db:
+        keys = [k for (k,) in db.execute("SELECT key FROM derived ORDER BY key")]
+        assert len(keys) == len(list(fixture_repo.glob("coding/src-*.yaml")))
+        db.execute("UPDATE derived SET value = 'not marshal' WHERE key = ?", (keys[0],))
+        db.execute("UPDATE derived SET value = ? WHERE key = ?",
+                   (marshal.dumps([["a", "b", "c"]]), keys[1]))
+        db.execute("UPDATE derived SET value = ? WHERE key = ?",
+                   (marshal.dumps("abcd"), keys[2]))
+    checked = wording_checks(monkeypatch)
+    assert problems(fixture_repo) == before
+    assert len(set(checked)) == 3
+    checked.clear()
+    assert problems(fixture_repo) == before and checked == []  # rewritten
 
 
 def test_the_cache_folder_is_gitignored() -> None:

@@ -61,12 +61,13 @@ DISABLED = "GSI_EVENTS_NO_CACHE"
 @functools.cache
 def code_version() -> str:
     """What a cached result depends on besides the file: the code, the schemas, and the
-    versions of Python and the YAML libraries."""
+    versions of Python, the YAML libraries and text2num (number words, in the results
+    kept beside the entries: `derived`)."""
     h = hashlib.sha256()
     for folder, pattern in ((paths.PACKAGE, "**/*.py"), (paths.schema_dir(), "*.yaml")):
         for p in sorted(folder.glob(pattern)):
             h.update(p.relative_to(folder).as_posix().encode() + b"\0" + p.read_bytes())
-    for dist in ("ruamel.yaml", "pyyaml"):
+    for dist in ("ruamel.yaml", "pyyaml", "text2num"):
         with contextlib.suppress(PackageNotFoundError):
             h.update(f"{dist} {version(dist)}".encode())
     h.update(sys.version.encode())
@@ -97,13 +98,14 @@ class Store:
         for attempt in range(2):
             try:
                 self.db = sqlite3.connect(path, timeout=5, isolation_level=None)
-                self.db.execute("CREATE TABLE IF NOT EXISTS entries "
-                                "(key TEXT PRIMARY KEY, version TEXT, value TEXT)")
+                for table in ("entries", "derived"):
+                    self.db.execute(f"CREATE TABLE IF NOT EXISTS {table} "
+                                    "(key TEXT PRIMARY KEY, version TEXT, value TEXT)")
                 self.db.execute("CREATE TABLE IF NOT EXISTS files (rel TEXT PRIMARY KEY, "
                                 "kind TEXT, signature TEXT, started INTEGER, key TEXT, "
                                 "version TEXT)")
                 with contextlib.suppress(sqlite3.OperationalError):  # read-only: keep them
-                    for table in ("entries", "files"):
+                    for table in ("entries", "derived", "files"):
                         self.db.execute(f"DELETE FROM {table} WHERE version != ?",
                                         (code_version(),))
                 return
@@ -122,16 +124,19 @@ class Store:
     def get(self, keys: Sequence[str]) -> dict[str, bytes]:
         return dict(self.each(keys))
 
-    def each(self, keys: Sequence[str]) -> Iterator[tuple[str, bytes]]:
+    def each(self, keys: Sequence[str], table: str = "entries"
+             ) -> Iterator[tuple[str, bytes]]:
         """(key, value) of the entries held for these keys, a few hundred at a time (the
-        values of all files at once would be a peak of memory)."""
+        values of all files at once would be a peak of memory); `table` "derived" for
+        the results kept beside them (`derived`)."""
+        assert table in ("entries", "derived")
         if self.db is None:
             return
         try:
             for i in range(0, len(keys), 500):
                 chunk = keys[i:i + 500]
                 yield from self.db.execute(
-                    f"SELECT key, value FROM entries WHERE key IN ({','.join('?' * len(chunk))})",
+                    f"SELECT key, value FROM {table} WHERE key IN ({','.join('?' * len(chunk))})",
                     chunk).fetchall()
         except sqlite3.Error:
             self.close()
@@ -162,15 +167,18 @@ class Store:
         return found
 
     def put(self, items: dict[str, bytes],
-            files: Sequence[tuple[str, str, str, int, str]] = ()) -> None:
-        """Store entries, and index rows (rel, kind, signature, started, key)."""
+            files: Sequence[tuple[str, str, str, int, str]] = (),
+            table: str = "entries") -> None:
+        """Store entries (in `table`, as `each`), and index rows (rel, kind, signature,
+        started, key)."""
+        assert table in ("entries", "derived")
         if self.db is None or not (items or files):
             return
         try:
             with self.db:
                 self.db.execute("BEGIN")
                 self.db.executemany(
-                    "INSERT OR REPLACE INTO entries (key, version, value) VALUES (?, ?, ?)",
+                    f"INSERT OR REPLACE INTO {table} (key, version, value) VALUES (?, ?, ?)",
                     [(k, code_version(), v) for k, v in items.items()])
                 self.db.executemany(
                     "INSERT OR REPLACE INTO files (rel, kind, signature, started, key, "
@@ -436,7 +444,7 @@ def read_files(root: Path, items: Sequence[tuple[str, Path]], store: Store,
                links: Realpaths | None = None
                ) -> Iterator[tuple[str, Path, Any, list[Problem]]]:
     """(kind, path, result, problems) of each (kind, path) in order: see `read_all`."""
-    for kind, path, _, result, problems in read_all(root, items, store, links):
+    for kind, path, _, _, result, problems in read_all(root, items, store, links):
         yield kind, path, result, problems
 
 
@@ -488,10 +496,11 @@ def signed(root: Path, items: Sequence[tuple[str, Path]], store: Store,
 
 def read_all(root: Path, items: Sequence[tuple[str, Path]], store: Store,
              links: Realpaths | None = None
-             ) -> Iterator[tuple[str, Path, str, Any, list[Problem]]]:
-    """(kind, path, rel, result, problems) of each (kind, path) in order, kind "source"
-    or "coding", rel the path below root: the result of `decode`, or None with the
-    problems of a file that cannot be read at all. A regular file whose signature is the
+             ) -> Iterator[tuple[str, Path, str, str | None, Any, list[Problem]]]:
+    """(kind, path, rel, key, result, problems) of each (kind, path) in order, kind
+    "source" or "coding", rel the path below root, key its entry's (`digest`): the result
+    of `decode`, or None (and no key) with the problems of a file that cannot be read at
+    all. A regular file whose signature is the
     one the store's index holds, and was settled when that was taken (`trusted`), is not
     read: its entry's key is the index's; any other file is read and hashed. One call
     for all files: one worker for those not in the cache."""
@@ -531,7 +540,8 @@ def read_all(root: Path, items: Sequence[tuple[str, Path]], store: Store,
     _DATES.clear()
     for i, (kind, path) in enumerate(items):
         key = keys[i]
-        yield kind, path, rels[i], (None if key is None else results[key]), unreadable[i]
+        yield (kind, path, rels[i], key, None if key is None else results[key],
+               unreadable[i])
 
 
 def _found(store: Store, items: Sequence[tuple[str, Path]], keys: Sequence[str | None]
@@ -543,6 +553,46 @@ def _found(store: Store, items: Sequence[tuple[str, Path]], keys: Sequence[str |
         with contextlib.suppress(*CORRUPT):
             results[key] = decode(kinds[key], entry)
     return results
+
+
+# --- results worked out from one file's entry ------------------------------------------------
+
+
+def derived_key(what: str, key: str, *given: str) -> str:
+    """The key of a result worked out from one file's entry (its `key`) and a few values
+    from elsewhere (`given`: a source's language): kept in the store's `derived` table,
+    with the code version, so it is not found once the file, those values or the code
+    changed."""
+    return hashlib.sha256("\0".join(("derived", what, key, *given)).encode()).hexdigest()
+
+
+def derived(store: Store, keys: Sequence[str | None], make: Any) -> list[list[Problem]]:
+    """Each i's problems: those the store keeps under keys[i] (`derived_key`), else
+    `make(i)`'s, kept there for the next reading; a None key is made and not kept. A
+    corrupt result is made again."""
+    found: dict[str, list[Problem]] = {}
+    for key, entry in store.each([k for k in keys if k is not None], "derived"):
+        with contextlib.suppress(*CORRUPT):
+            found[key] = _problems_checked(marshal.loads(entry))
+    out: list[list[Problem]] = []
+    new: dict[str, bytes] = {}
+    for i, key in enumerate(keys):
+        got = None if key is None else found.get(key)
+        if got is None:
+            got = make(i)
+            if key is not None:
+                new[key] = marshal.dumps(_problems_out(got))
+        out.append(got)
+    store.put(new, table="derived")
+    return out
+
+
+def _problems_checked(items: Any) -> list[Problem]:
+    if not (isinstance(items, list) and all(
+            isinstance(x, list) and len(x) == 4 and all(isinstance(v, str) for v in x)
+            for x in items)):
+        raise ValueError("not a list of problems")
+    return _problems_in(items)
 
 
 if __name__ == "__main__":

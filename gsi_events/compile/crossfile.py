@@ -7,7 +7,7 @@ files' results, so no file's result alone can hold them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from gsi_events.compile import written
@@ -15,6 +15,7 @@ from gsi_events.compile.parse_rules import problem
 from gsi_events.compile.read import (
     ARCHIVE_DIR,
     DISAGREEABLE,
+    Coding,
     Report,
     Repository,
     item_label,
@@ -57,8 +58,21 @@ def evidence_wording(r: Report, language: str) -> list[Problem]:
     return problems
 
 
-def cross_file_problems(repo: Repository) -> list[Problem]:
-    """Rules that span files but come before the tables: what the tables cannot show."""
+# The wording problems of coding files: given each file, its source's language and
+# whether its source is known, each file's problems (`coding_wording`, or those kept).
+Wording = Callable[[list[tuple[Coding, str, bool]]], list[list[Problem]]]
+
+
+def coding_wording(files: list[tuple[Coding, str, bool]]) -> list[list[Problem]]:
+    """`evidence_wording` of each report of each coding file, in its source's language."""
+    return [[p for r in [*c.reports, *c.rejected] for p in evidence_wording(r, language)]
+            for c, language, _ in files]
+
+
+def cross_file_problems(repo: Repository, wording: Wording = coding_wording) -> list[Problem]:
+    """Rules that span files but come before the tables: what the tables cannot show.
+    `wording`: how the coding files' wording problems are found (the parse cache keeps
+    them: gsi_events.compile.repository)."""
     problems: list[Problem] = []
     known = {s.source_id for s in repo.sources}
     by_source: dict[str, str] = {}
@@ -85,11 +99,13 @@ def cross_file_problems(repo: Repository) -> list[Problem]:
                                     record_label("source", s.source_id, s.line),
                                     source=s.source_id))
     sources = {s.source_id: s for s in repo.sources}
+    files = []
     for c in repo.codings:
         source = sources.get(c.source_id)
         language = str(source.row.get("language") or "en") if source else "en"
-        for r in [*c.reports, *c.rejected]:
-            problems += evidence_wording(r, language)
+        files.append((c, language, source is not None))
+    for found in wording(files):
+        problems += found
     canon: dict[str, list[Report]] = {}
     for r in repo.reports:
         if r.canonical:

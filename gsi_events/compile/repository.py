@@ -9,9 +9,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from gsi_events.compile import cache
-from gsi_events.compile.crossfile import cross_file_problems
+from gsi_events.compile.crossfile import Wording, coding_wording, cross_file_problems
 from gsi_events.compile.read import (
     ARCHIVE_DIR,
+    Coding,
     Repository,
     SourceRecord,
     coding_files_in,
@@ -19,6 +20,7 @@ from gsi_events.compile.read import (
     with_text,
 )
 from gsi_events.fileops import Realpaths
+from gsi_events.problems import Problem
 
 
 def read_repository(root: Path, coding_files: Sequence[Path] | None = None,
@@ -42,8 +44,10 @@ def read_repository(root: Path, coding_files: Sequence[Path] | None = None,
     items += [("coding", p) for p in sorted(files, key=lambda p: p.name)]
     store = cache.Store(root)
     links = Realpaths(root)
+    keys: dict[int, str] = {}  # id of each Coding read -> its file's entry key
     try:
-        for kind, path, rel, result, problems in cache.read_all(root, items, store, links):
+        for kind, path, rel, key, result, problems in cache.read_all(root, items, store,
+                                                                     links):
             if kind == "source" and result is not None:
                 record, problems = with_text(result, path, root, links, rel)
                 if record is not None:
@@ -53,10 +57,26 @@ def read_repository(root: Path, coding_files: Sequence[Path] | None = None,
                 problems = problems + found
                 if coding is not None:
                     repo.codings.append(coding)
+                    if key is not None:
+                        keys[id(coding)] = key
             repo.problems += problems
+        repo.retired, problems = read_retired(root)
+        repo.problems += problems
+        repo.problems += cross_file_problems(repo, _kept_wording(store, keys))
     finally:
         store.close()
-    repo.retired, problems = read_retired(root)
-    repo.problems += problems
-    repo.problems += cross_file_problems(repo)
     return repo
+
+
+def _kept_wording(store: cache.Store, keys: dict[int, str]) -> Wording:
+    """`coding_wording`, each coding file's problems kept in the parse cache by its
+    entry's key and its source's language (a warm `validate` checks no wording again).
+    A file whose source is unknown (its reports all rejected) is checked afresh."""
+
+    def wording(files: list[tuple[Coding, str, bool]]) -> list[list[Problem]]:
+        return cache.derived(
+            store, [cache.derived_key("wording", keys[id(c)], language)
+                    if known and id(c) in keys else None for c, language, known in files],
+            lambda i: coding_wording([files[i]])[0])
+
+    return wording
