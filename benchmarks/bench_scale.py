@@ -119,6 +119,10 @@ def install_timers() -> dict[str, float]:
 
 
 def child(argv: list[str], result: Path) -> None:
+    with contextlib.suppress(ImportError):  # as the command does, before the timers import
+        from gsi_events import imports  # the stages' modules (pandera among them)
+
+        imports.hide_unused()
     spent = install_timers()
     from gsi_events.cli import main
 
