@@ -152,8 +152,11 @@ def index(root: Path, files: Sequence[Path], store: cache.Store
     kept = store.get([ENTRY + k for k in keys.values()])
     out: dict[Path, Entry] = {}
     for p, key in keys.items():
-        with contextlib.suppress(ValueError, KeyError, TypeError, EOFError):
-            out[p] = Entry.load(kept[ENTRY + key])
+        try:  # not contextlib.suppress: this runs once per coding file
+            found = Entry.load(kept[ENTRY + key])
+        except (ValueError, KeyError, TypeError, EOFError):
+            continue
+        out[p] = found
     del kept
     for i, p in enumerate(files):  # known by the index alone, with no entry: read them
         if p in keys and p not in out and p not in raw and not hashed(i, p):
