@@ -1,14 +1,15 @@
 """pandera as a polars-only install has it, in the gsi-events command's own process.
 
-pandera imports pandas whenever it is installed (0.3 to 0.4 s, a third of a `check` of
-one file), and its built-in checks import hypothesis (for data generation); the polars
-validation uses neither, and pandera supports installs without them (pandas is its
-`pandas` extra, hypothesis its `strategies` extra). The command hides them while pandera
-is imported (`hide_unused`, called before the command's imports): pandera then imports
-as it does where they are not installed. They are not hidden afterwards, and are never
-hidden in a program that imports gsi_events as a library (where pandera's own pandas
-API may be wanted), nor once pandera was imported; either way the same checks run and
-give the same failures (tests/test_imports.py compares the two).
+pandera imports pandas and numpy whenever they are installed (0.3 to 0.4 s, a third of a
+`check` of one file), and its built-in checks import hypothesis (for data generation);
+the polars validation uses none of them, and pandera supports installs without them
+(`pandera[polars]` needs neither numpy nor pandas; hypothesis is its `strategies`
+extra). The command hides them while pandera is imported (`hide_unused`, called before
+the command's imports): pandera then imports as it does where they are not installed.
+They are not hidden afterwards (polars, imported first, still finds numpy), and are
+never hidden in a program that imports gsi_events as a library (where pandera's own
+pandas API may be wanted), nor once pandera was imported; either way the same checks run
+and give the same failures (tests/test_imports.py compares the two).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import TypeVar
 
-UNUSED = ("pandas", "hypothesis")  # by pandera's polars validation
+UNUSED = ("pandas", "hypothesis", "numpy")  # by pandera's polars validation
 _hiding = False
 T = TypeVar("T")
 

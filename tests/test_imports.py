@@ -1,6 +1,6 @@
-"""pandera without pandas and hypothesis in the command's process (gsi_events.imports):
-the same problems, word for word, as pandera imported with them, on every case of the
-bad-input corpus, for `validate` and `check`."""
+"""pandera without pandas, numpy and hypothesis in the command's process
+(gsi_events.imports): the same problems, word for word, as pandera imported with them,
+on every case of the bad-input corpus, for `validate` and `check`."""
 
 from __future__ import annotations
 
@@ -16,18 +16,18 @@ from test_bad_input import CASES, CORPUS, expected_output, lay_over
 from gsi_events import imports, paths
 
 # Runs each command in one fresh process, as the gsi-events command does (after importing
-# pandas and hypothesis first when told to: pandera then imports them); prints what each
-# said, and whether pandas or hypothesis was imported at all.
+# pandas, numpy and hypothesis first when told to: pandera then imports them); prints
+# what each said, and which of the three was imported at all.
 RUN = """
 import json, sys
 if sys.argv[2] == "with":
-    import hypothesis, pandas
+    import hypothesis, numpy, pandas
 from click.testing import CliRunner
 from gsi_events.cli import main
 said = [[r.exit_code, r.output] for r in
         (CliRunner().invoke(main, args) for args in json.loads(sys.argv[1]))]
 print(json.dumps({"said": said, "imported": sorted(
-    m for m in ("pandas", "hypothesis") if m in sys.modules)}))
+    m for m in ("hypothesis", "numpy", "pandas") if m in sys.modules)}))
 """
 
 
