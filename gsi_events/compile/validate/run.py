@@ -12,7 +12,13 @@ from gsi_events.compile import schema
 from gsi_events.compile.read import Report, SourceRecord
 from gsi_events.compile.rows import Places, Provenance, columns_frame, evidence_row
 from gsi_events.compile.validate.engine import pa
-from gsi_events.compile.validate.models import FIELD_CHECKS, key_says, model, report_model
+from gsi_events.compile.validate.models import (
+    FIELD_CHECKS,
+    key_says,
+    model,
+    passes,
+    report_model,
+)
 from gsi_events.compile.validate.rules.across import quote_needs
 from gsi_events.compile.validate.rules.context import EXPLAIN, Context
 from gsi_events.problems import Problem, shown
@@ -80,6 +86,8 @@ def _check(table: str, df: pl.DataFrame, prov: Sequence[Provenance], dfs: pa.Dat
            ctx: Context) -> list[Problem]:
     """One table's failures against a model, as Problems."""
     problems: list[Problem] = []
+    if passes(df, dfs):
+        return problems
     try:
         dfs.validate(df, lazy=True)
         return problems
