@@ -3,10 +3,7 @@ never a traceback."""
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +99,8 @@ def main() -> None:
 @root_option
 def validate(root: Path | None) -> None:
     """Compile every coding file into tables and validate everything."""
-    from gsi_events.compile.pipeline import collections_paused, compile_repository, summary
+    from gsi_events.compile.collector import collections_paused
+    from gsi_events.compile.pipeline import compile_repository, summary
 
     base = root or default_root()
     with collections_paused():  # the compile's objects live to the end: none to collect
@@ -262,24 +260,10 @@ def _source_id_named(base: Path, given: str) -> str:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def check_cmd(root: Path | None, path: Path) -> None:
     """Check one coding file, and say where each of its quotes was found."""
-    with _collections_paused():
+    from gsi_events.compile.collector import collections_paused
+
+    with collections_paused():  # before check's imports: see collections_paused
         _check(root, path)
-
-
-@contextlib.contextmanager
-def _collections_paused() -> Iterator[None]:
-    """Python's cycle collector off while `check` imports and runs, as it was after: its
-    imports and the entries of its search (one per coding file) make objects that live
-    until it ends, and collections walked them again and again (0.05 to 0.1 s of CPU at
-    10,000 files). Reference counting still frees memory; cycles wait."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _check(root: Path | None, path: Path) -> None:

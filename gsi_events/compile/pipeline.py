@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from gsi_events.compile.collector import collections_paused
 from gsi_events.compile.crossfile import conflicting_reports
 from gsi_events.compile.merge import Tables, build_tables
 from gsi_events.compile.read import Repository, SourceRecord
@@ -43,23 +42,6 @@ def compile_read(repo: Repository) -> Compiled:
         problems = (repo.problems + table_problems(repo, tables)
                     + report_problems(repo, tables))
         return Compiled(repo=repo, tables=tables, problems=sorted(set(problems)))
-
-
-@contextlib.contextmanager
-def collections_paused() -> Iterator[None]:
-    """Python's cycle collector off while a compile runs, as it was after. A compile makes
-    about a million objects that live until it ends (the reports read, the rows merged),
-    and every collection of the oldest generation walks all of them: about a quarter of
-    a warm `validate`'s CPU at 10,000 sources, for a few megabytes of cycles freed.
-    Memory is still freed by reference counting; cycles wait for the next collection."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def table_problems(repo: Repository, tables: Tables) -> list[Problem]:
